@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DataVault.Tests.Vault;
+
+public sealed class HostStartsTests
+{
+    [Fact]
+    public async Task Healthz_FreshDataDirectory_ReturnsOk()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("dv-host-").FullName;
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir));
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<Dictionary<string, string>>(TestContext.Current.CancellationToken);
+        Assert.Equal("ok", body!["status"]);
+    }
+
+    [Fact]
+    public async Task OpenApi_Document_IsServed()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("dv-host-").FullName;
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir));
+        using var client = factory.CreateClient();
+
+        var json = await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
+
+        Assert.Contains("\"/healthz\"", json, StringComparison.Ordinal);
+    }
+}

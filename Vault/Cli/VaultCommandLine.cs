@@ -1,0 +1,27 @@
+using System.CommandLine;
+using DataVault.Vault.Hosting;
+
+namespace DataVault.Vault.Cli;
+
+/// <summary>
+/// The command-line verbs (<c>seed</c>, <c>import</c>, <c>keys</c>, <c>policy</c>, <c>clients</c>,
+/// <c>users</c>, <c>audit</c>). Each feature contributes its verbs here; a verb that needs the
+/// store builds the same host as the server does, without starting it.
+/// </summary>
+internal static class VaultCommandLine
+{
+    public static async Task<int> InvokeAsync(string[] args)
+    {
+        var root = new RootCommand("DataVault: 居民数据保险库 / resident data vault. Run with no verb to serve.");
+        // Feature verbs are added here, one line each.
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    /// <summary>Builds the host for a verb and prepares the store (migrations, keys).</summary>
+    public static async Task<WebApplication> BuildHostAsync(CancellationToken cancellationToken)
+    {
+        var app = VaultHost.Build(VaultHost.CreateBuilder([]));
+        await VaultHost.PrepareAsync(app, cancellationToken);
+        return app;
+    }
+}

@@ -1,0 +1,22 @@
+using DataVault.Vault.Cli;
+
+namespace DataVault.Vault.Hosting;
+
+/// <summary>Chooses between serving and running a command-line verb.</summary>
+internal static class VaultEntryPoint
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // A first argument that is not an option is a verb. The test host passes only options
+        // (--environment=..., --contentRoot=...), so it always reaches the web host.
+        if (args.Length > 0 && !args[0].StartsWith('-'))
+        {
+            return await VaultCommandLine.InvokeAsync(args);
+        }
+
+        var app = VaultHost.Build(VaultHost.CreateBuilder(args));
+        await VaultHost.PrepareAsync(app);
+        await app.RunAsync();
+        return 0;
+    }
+}

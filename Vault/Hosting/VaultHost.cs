@@ -1,0 +1,51 @@
+using DataVault.Vault.Problems;
+using DataVault.Vault.Storage;
+
+namespace DataVault.Vault.Hosting;
+
+/// <summary>
+/// Composes the features into one web application. Each feature exposes
+/// <c>AddX(IServiceCollection, ...)</c> and <c>MapXEndpoints(IEndpointRouteBuilder)</c>; this is
+/// the one place that chooses which features run and under which route prefixes.
+/// The command-line verbs build the same application (without starting Kestrel) so that a verb
+/// and the server always share one configuration.
+/// </summary>
+public static class VaultHost
+{
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var services = builder.Services;
+
+        services.AddVaultProblemDetails();
+        services.AddOpenApi();
+        services.AddVaultStorage(builder.Configuration);
+
+        return builder;
+    }
+
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapOpenApi(); // /openapi/v1.json
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
+            .WithName("Health")
+            .WithTags("Operations")
+            .AllowAnonymous();
+
+        return app;
+    }
+
+    /// <summary>Brings the store up to date before the first request (migrations, first-run keys, demo data).</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        await app.Services.MigrateVaultStorageAsync(cancellationToken);
+    }
+}
+
+/// <summary>The body of <c>GET /healthz</c>.</summary>
+public sealed record HealthReport(string Status);
