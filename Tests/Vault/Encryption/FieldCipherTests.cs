@@ -259,3 +259,20 @@ public sealed class FieldCipherTests : IAsyncLifetime
         }, TestContext.Current.CancellationToken)));
     }
 }
+
+public sealed class NonceSourceTests
+{
+    [Fact]
+    public void Fill_ManyNoncesAcrossBatchBoundaries_AreAllDistinctAndNonZero()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        Span<byte> nonce = stackalloc byte[12];
+        for (var i = 0; i < 1000; i++)
+        {
+            nonce.Clear();
+            NonceSource.Fill(nonce);
+            Assert.True(seen.Add(Convert.ToHexString(nonce)), $"nonce {i} repeated");
+            Assert.True(nonce.ContainsAnyExcept((byte)0), $"nonce {i} is all zero");
+        }
+    }
+}
