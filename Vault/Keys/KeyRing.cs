@@ -103,18 +103,22 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>
-    /// Makes sure (level, district) has an active key and a reserved block, without counting an
-    /// encryption. Call before a long write transaction (on SQLite, a reservation inside another
-    /// connection's write transaction would wait for it).
+    /// Makes sure (level, district) has an active key and at least <paramref name="encryptions"/>
+    /// reserved for this node (at least one block; at most a key's whole limit), without counting
+    /// an encryption. Call it before a write transaction with the number of values the
+    /// transaction will seal: on SQLite a reservation made while another connection holds the
+    /// write lock would wait for that transaction, so none should be needed inside it.
     /// </summary>
-    public void WarmUp(SensitivityLevel level, string districtCode)
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(encryptions);
         var lease = LeaseFor(level, districtCode);
         lock (lease)
         {
-            if (lease.Key is null || lease.Remaining == 0)
+            if (lease.Key is null || lease.Remaining < Math.Min(encryptions, _options.RetireAfterEncryptions) || lease.Remaining == 0)
             {
-                Refill(lease, level, districtCode);
+                // What is left of the current block is given up: the count stays conservative.
+                Refill(lease, level, districtCode, encryptions);
             }
         }
     }
@@ -322,10 +326,10 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>Reserves a block on the active key of the scope, creating or rolling over versions as needed. Caller holds the lease's lock.</summary>
-    private void Refill(Lease lease, SensitivityLevel level, string districtCode)
+    private void Refill(Lease lease, SensitivityLevel level, string districtCode, long minimum = 0)
     {
         var scope = DataScope(level, districtCode);
-        var block = Math.Min(_options.ReservationBlock, _options.RetireAfterEncryptions);
+        var block = Math.Min(Math.Max(_options.ReservationBlock, minimum), _options.RetireAfterEncryptions);
         var ceiling = _options.RetireAfterEncryptions - block;
         using var db = _dbFactory.CreateDbContext();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
