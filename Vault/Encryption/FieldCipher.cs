@@ -135,7 +135,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
     private static void CheckSlot(FieldSlot slot)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        if (slot.JurisdictionCode is null || slot.JurisdictionCode.Length < 6 || !slot.JurisdictionCode.AsSpan(0, 6).ContainsAnyExcept("0123456789") is false)
+        if (slot.JurisdictionCode is not { Length: >= 6 } code || code.AsSpan(0, 6).ContainsAnyExceptInRange('0', '9'))
         {
             throw new ArgumentException("A slot's jurisdiction code starts with a six-digit district code.", nameof(slot));
         }

@@ -164,7 +164,12 @@ internal sealed class KeyRing : IDisposable
                 continue;
             }
             var key = UnwrapOrThrow(row);
-            return _blindIndexKeys.GetOrAdd(kind, key);
+            var winner = _blindIndexKeys.GetOrAdd(kind, key);
+            if (!ReferenceEquals(winner, key))
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+            return winner;
         }
         throw new InvalidOperationException($"Could not obtain the blind-index key for {kind} after {MaxAttempts} attempts.");
     }
