@@ -35,6 +35,7 @@ internal sealed class KeyRing : IDisposable
     private readonly ILogger<KeyRing> _logger;
     private readonly Lock _masterLock = new();
     private readonly ConcurrentDictionary<string, DataKey> _dataKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DataKey>.AlternateLookup<ReadOnlySpan<char>> _dataKeysByChars;
     private readonly ConcurrentDictionary<BlindIndexKind, byte[]> _blindIndexKeys = new();
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private MasterKey? _master;
@@ -51,6 +52,7 @@ internal sealed class KeyRing : IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _dataKeysByChars = _dataKeys.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Fingerprint of the master key in use (loads it on first call).</summary>
@@ -121,6 +123,20 @@ internal sealed class KeyRing : IDisposable
                 Refill(lease, level, districtCode, encryptions);
             }
         }
+    }
+
+    /// <summary>The data key for decryption, by the key id's ASCII bytes as the envelope holds them.</summary>
+    public DataKey? FindForDecryption(ReadOnlySpan<byte> keyIdAscii, out EnvelopeFailure? failure)
+    {
+        // Looked up without allocating a string: a record opens ~30 values, all with cached keys.
+        Span<char> chars = stackalloc char[EnvelopeFormat.MaxKeyIdLength];
+        var length = System.Text.Encoding.ASCII.GetChars(keyIdAscii, chars);
+        if (_dataKeysByChars.TryGetValue(chars[..length], out var cached))
+        {
+            failure = null;
+            return cached;
+        }
+        return FindForDecryption(new string(chars[..length]), out failure);
     }
 
     /// <summary>The data key <paramref name="keyId"/> for decryption, or why it cannot be had.</summary>
