@@ -24,11 +24,14 @@ public sealed partial class Enforcer
 
     public IReadOnlyList<string> GetUsersForRoleInDomain(string role, string domain) => GetUsersForRole(role, domain);
 
-    /// <summary>Every role a user reaches through the hierarchies, breadth first (every <c>g</c> type, as the reference).</summary>
+    /// <summary>Every role a user reaches through <c>g</c>, breadth first, within the maximum depth.</summary>
     public IReadOnlyList<string> GetImplicitRolesForUser(string user, string? domain = null) =>
-        WalkAll(user, domain, (g, name) => g.GetRoles(name, domain));
+        Graph(DefaultG)?.ImplicitRoles(user, domain) ?? [];
 
-    /// <summary>Every user that reaches a role through the hierarchies.</summary>
+    public IReadOnlyList<string> GetNamedImplicitRolesForUser(string gtype, string user, string? domain = null) =>
+        Graph(gtype)?.ImplicitRoles(user, domain) ?? [];
+
+    /// <summary>Every user that reaches a role through any of the hierarchies (every <c>g</c> type, as the reference).</summary>
     public IReadOnlyList<string> GetImplicitUsersForRole(string role, string? domain = null) =>
         WalkAll(role, domain, (g, name) => g.GetUsers(name, domain));
 
@@ -152,7 +155,8 @@ public sealed partial class Enforcer
         return Read(ptype, r => r[sub] == user && (domain is null || (dom < r.Length && r[dom] == domain)));
     }
 
-    public IReadOnlyList<IReadOnlyList<string>> GetPermissionsForUserInDomain(string user, string domain) => GetPermissionsForUser(user, domain);
+    /// <summary>The user's implicit permissions in a domain (the reference defines it so).</summary>
+    public IReadOnlyList<IReadOnlyList<string>> GetPermissionsForUserInDomain(string user, string domain) => GetImplicitPermissionsForUser(user, domain);
 
     public bool HasPermissionForUser(string user, params string[] permission) => HasPolicy([user, .. permission]);
 
@@ -191,7 +195,13 @@ public sealed partial class Enforcer
             var linked = values[sub] == user || (graph is not null && graph.HasLink(user, values[sub], domain));
             if (linked)
             {
-                result.Add([.. values]);
+                // A rule matched through a domain pattern is reported in the requested domain.
+                string[] row = [.. values];
+                if (domain is not null)
+                {
+                    row[dom] = domain;
+                }
+                result.Add(row);
             }
         }
         return result;
@@ -268,7 +278,7 @@ public sealed partial class Enforcer
             }
             foreach (var user in GetImplicitUsersForRole(rule[0]))
             {
-                if (!roles.Contains(user))
+                if (!roles.Contains(user) && !result.Exists(r => r.Count == rule.Count && r[0] == user && r.Skip(1).SequenceEqual(rule.Skip(1))))
                 {
                     result.Add([user, .. rule.Skip(1)]);
                 }
@@ -300,7 +310,7 @@ public sealed partial class Enforcer
             }
             foreach (var user in GetImplicitUsersForRole(rule[0], domain))
             {
-                if (!roles.Contains(user))
+                if (!roles.Contains(user) && !result.Exists(r => r.Count == rule.Count && r[0] == user && r.Skip(1).SequenceEqual(rule.Skip(1))))
                 {
                     result.Add([user, .. rule.Skip(1)]);
                 }
@@ -355,7 +365,7 @@ public sealed partial class Enforcer
 
     /// <summary>The domains in which the user holds a role.</summary>
     public IReadOnlyList<string> GetDomainsForUser(string user) =>
-        [.. Read(DefaultG).Where(g => g.Count > 2 && g[0] == user).Select(g => g[2]).Distinct(StringComparer.Ordinal)];
+        [.. Read(DefaultG).Where(g => g.Count > 2 && (g[0] == user || g[1] == user)).Select(g => g[2]).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Every domain named by a rule or a role link.</summary>
     public IReadOnlyList<string> GetAllDomains()

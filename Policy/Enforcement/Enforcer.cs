@@ -130,8 +130,13 @@ public sealed partial class Enforcer
                 continue;
             }
             var (_, error) = cache.Get(r, p, key);
-            // Unknown functions may be registered later with AddFunction; everything else is an error now.
-            if (error is not null && !error.Message.StartsWith("unknown function", StringComparison.Ordinal))
+            // Unknown functions may be registered later with AddFunction. Other matchers than 'm' are
+            // compiled for the context a caller names, so only their syntax is checked here.
+            if (error is null || error.Message.StartsWith("unknown function", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            if (key == "m" || Parser.Parse(matcher.Text).Node is null)
             {
                 yield return error;
             }
@@ -242,10 +247,11 @@ public sealed partial class Enforcer
         }
         if (_model.Roles.TryGetValue(ptype, out var role))
         {
+            // Extra fields after the link are allowed: condition parameters, or custom data as Casbin permits.
             var main = role.HasDomain ? 3 : 2;
-            return values.Length == main || values.Length == role.FieldCount
+            return values.Length >= main
                 ? null
-                : $"'{ptype}' expects {(role.ConditionParameters > 0 ? $"{main} or {role.FieldCount}" : main.ToString(System.Globalization.CultureInfo.InvariantCulture))} fields but the rule has {values.Length}";
+                : $"'{ptype}' expects at least {main} fields but the rule has {values.Length}";
         }
         return $"unknown policy type '{ptype}' (the model defines {string.Join(", ", _model.Policies.Keys.Concat(_model.Roles.Keys))})";
     }

@@ -262,8 +262,38 @@ internal static partial class BuiltinFunctions
         return DottedQuad().IsMatch(text) && IPAddress.TryParse(text, out var v4) ? v4 : null;
     }
 
-    /// <summary>Go's <c>path.Match(pattern, name)</c>: <c>*</c> and <c>?</c> never match '/', classes, escapes.</summary>
-    public static bool GlobMatch(string key1, string pattern) => Glob(pattern, 0, key1, 0);
+    /// <summary>
+    /// Glob matching by path segments, as the reference's tests define it: a segment that is exactly
+    /// <c>**</c> matches zero or more whole segments; elsewhere <c>*</c> and <c>?</c> stay inside one segment
+    /// (so <c>foo**</c> is <c>foo*</c>), with <c>[...]</c> classes and <c>\</c> escapes.
+    /// </summary>
+    public static bool GlobMatch(string key1, string pattern) =>
+        Segments(pattern.Split('/'), 0, key1.Split('/'), 0);
+
+    private static bool Segments(string[] pattern, int pi, string[] name, int ni)
+    {
+        while (pi < pattern.Length)
+        {
+            if (pattern[pi] == "**")
+            {
+                for (var skip = ni; skip <= name.Length; skip++)
+                {
+                    if (Segments(pattern, pi + 1, name, skip))
+                    {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            if (ni >= name.Length || !Glob(pattern[pi], 0, name[ni], 0))
+            {
+                return false;
+            }
+            pi++;
+            ni++;
+        }
+        return ni == name.Length;
+    }
 
     private static bool Glob(string p, int pi, string s, int si)
     {

@@ -169,7 +169,7 @@ internal static partial class ModelParser
     private static bool IsSectionKey(string key, char letter) =>
         key.Length >= 1 && key[0] == letter && key.AsSpan(1).IndexOfAnyExceptInRange('0', '9') < 0;
 
-    /// <summary>Drops a trailing <c>#</c> comment that is outside string literals.</summary>
+    /// <summary>Drops a trailing <c>#</c> or <c>;</c> comment that is outside string literals.</summary>
     private static string StripComment(string value)
     {
         char quote = '\0';
@@ -187,7 +187,7 @@ internal static partial class ModelParser
             {
                 quote = c;
             }
-            else if (c == '#')
+            else if (c is '#' or ';')
             {
                 return value[..i];
             }
