@@ -1,0 +1,109 @@
+namespace DataVault.Policy.Model;
+
+/// <summary>One policy line as read: its type (<c>p</c>, <c>g2</c>…), values, and 1-based line number.</summary>
+internal sealed record PolicyLine(string PType, string[] Values, int Line, int Column);
+
+/// <summary>
+/// Reads Casbin policy CSV: one rule per line, <c>ptype, v0, v1…</c>; blank lines and lines starting with
+/// <c>#</c> are skipped; fields are trimmed; a field in double quotes may hold commas, and <c>""</c> inside
+/// quotes is one quote (RFC 4180, as Casbin's file adapter reads it).
+/// </summary>
+internal static class PolicyCsv
+{
+    public static PolicyResult<IReadOnlyList<PolicyLine>> Parse(string text, string file)
+    {
+        var lines = new List<PolicyLine>();
+        var errors = new List<PolicyError>();
+        var rows = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var raw = rows[i];
+            var trimmed = raw.Trim();
+            if (trimmed.Length == 0 || trimmed[0] == '#')
+            {
+                continue;
+            }
+            var column = raw.IndexOf(trimmed[0], StringComparison.Ordinal) + 1;
+            if (SplitLine(trimmed, out var fields, out var errorAt) is { } error)
+            {
+                errors.Add(new PolicyError(file, i + 1, column + errorAt, error));
+                continue;
+            }
+            if (fields.Count < 2)
+            {
+                errors.Add(new PolicyError(file, i + 1, column, "a policy line needs a type and at least one value"));
+                continue;
+            }
+            lines.Add(new PolicyLine(fields[0], [.. fields.Skip(1)], i + 1, column));
+        }
+        return errors.Count > 0
+            ? PolicyResult<IReadOnlyList<PolicyLine>>.Failure(errors)
+            : PolicyResult<IReadOnlyList<PolicyLine>>.Success(lines);
+    }
+
+    /// <summary>Splits one CSV line; returns an error message (and its 0-based offset) or null.</summary>
+    public static string? SplitLine(string line, out List<string> fields, out int errorAt)
+    {
+        fields = [];
+        errorAt = 0;
+        var i = 0;
+        while (true)
+        {
+            while (i < line.Length && line[i] is ' ' or '\t')
+            {
+                i++;
+            }
+            if (i < line.Length && line[i] == '"')
+            {
+                var start = i;
+                var sb = new System.Text.StringBuilder();
+                i++;
+                var closed = false;
+                while (i < line.Length)
+                {
+                    if (line[i] == '"')
+                    {
+                        if (i + 1 < line.Length && line[i + 1] == '"')
+                        {
+                            sb.Append('"');
+                            i += 2;
+                            continue;
+                        }
+                        closed = true;
+                        i++;
+                        break;
+                    }
+                    sb.Append(line[i]);
+                    i++;
+                }
+                if (!closed)
+                {
+                    errorAt = start;
+                    return "unterminated quoted field";
+                }
+                while (i < line.Length && line[i] is ' ' or '\t')
+                {
+                    i++;
+                }
+                if (i < line.Length && line[i] != ',')
+                {
+                    errorAt = i;
+                    return "expected ',' after a quoted field";
+                }
+                fields.Add(sb.ToString());
+            }
+            else
+            {
+                var comma = line.IndexOf(',', i);
+                var end = comma < 0 ? line.Length : comma;
+                fields.Add(line[i..end].Trim());
+                i = end;
+            }
+            if (i >= line.Length)
+            {
+                return null;
+            }
+            i++; // the comma
+        }
+    }
+}

@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using DataVault.Policy.Matching;
+
+namespace DataVault.Policy.Roles;
+
+/// <summary>
+/// How a role manager (<c>g</c>, <c>g2</c>…) is configured: pattern matching of role and domain names,
+/// time-bounded links, and the maximum inheritance depth. Immutable; a change makes a new graph.
+/// </summary>
+internal sealed record RoleManagerOptions
+{
+    public const int DefaultMaxHierarchyLevel = 10;
+
+    /// <summary>A builtin name (keyMatch2…) used to match user/role names, the stored name being the pattern.</summary>
+    public string? MatchingFunction { get; init; }
+
+    public string? DomainMatchingFunction { get; init; }
+
+    public int MaxHierarchyLevel { get; init; } = DefaultMaxHierarchyLevel;
+
+    /// <summary>Link conditions per (user, role, domain): the function named is called with the rule's extra fields.</summary>
+    public IReadOnlyDictionary<(string User, string Role, string Domain), string> LinkConditions { get; init; } =
+        new Dictionary<(string, string, string), string>();
+}
+
+/// <summary>
+/// One role hierarchy (the links of one <c>g</c> type), immutable. Answers "does user reach role (in domain)"
+/// within the maximum depth, honouring name and domain patterns and link conditions. Without patterns or
+/// conditions a user's whole closure is computed once and cached in the graph, which is safe because the
+/// graph never changes: a policy change builds a new graph.
+/// </summary>
+internal sealed class RoleGraph
+{
+    private const int ClosureCacheLimit = 500_000;
+    private readonly Dictionary<string, DomainLinks> _domains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), HashSet<string>> _closures = new();
+    private readonly Func<string, string, bool>? _match;
+    private readonly Func<string, string, bool>? _domainMatch;
+    private readonly IReadOnlyDictionary<string, Func<object?[], object?>> _functions;
+
+    private sealed class DomainLinks
+    {
+        public readonly Dictionary<string, List<Link>> Parents = new(StringComparer.Ordinal);
+        public readonly Dictionary<string, List<string>> Children = new(StringComparer.Ordinal);
+    }
+
+    internal sealed record Link(string Role, string[] Parameters, string? Condition, int Line);
+
+    public RoleGraph(Model.RoleDefinition definition, IEnumerable<(string[] Values, int Line)> rules, RoleManagerOptions options,
+        IReadOnlyDictionary<string, Func<object?[], object?>> functions)
+    {
+        Definition = definition;
+        Options = options;
+        _functions = functions;
+        _match = ResolveMatcher(options.MatchingFunction);
+        _domainMatch = ResolveMatcher(options.DomainMatchingFunction);
+        var mainCount = definition.HasDomain ? 3 : 2;
+        foreach (var (values, line) in rules)
+        {
+            if (values.Length < 2)
+            {
+                continue;
+            }
+            var domain = definition.HasDomain && values.Length >= 3 ? values[2] : "";
+            var parameters = values.Length > mainCount ? values[mainCount..] : [];
+            options.LinkConditions.TryGetValue((values[0], values[1], domain), out var condition);
+            if (!_domains.TryGetValue(domain, out var links))
+            {
+                links = new DomainLinks();
+                _domains[domain] = links;
+            }
+            if (!links.Parents.TryGetValue(values[0], out var parents))
+            {
+                parents = [];
+                links.Parents[values[0]] = parents;
+            }
+            if (!parents.Exists(l => l.Role == values[1]))
+            {
+                parents.Add(new Link(values[1], parameters, condition, line));
+            }
+            if (!links.Children.TryGetValue(values[1], out var children))
+            {
+                children = [];
+                links.Children[values[1]] = children;
+            }
+            if (!children.Contains(values[0]))
+            {
+                children.Add(values[0]);
+            }
+        }
+        SupportsClosure = _match is null && _domainMatch is null && options.LinkConditions.Count == 0;
+    }
+
+    public Model.RoleDefinition Definition { get; }
+
+    public RoleManagerOptions Options { get; }
+
+    /// <summary>True when a user's reachable roles can be computed once and cached (no patterns, no conditions).</summary>
+    public bool SupportsClosure { get; }
+
+    private static Func<string, string, bool>? ResolveMatcher(string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+        var builtin = BuiltinFunctions.All[name];
+        return (value, pattern) => BuiltinFunctions.Invoke(builtin, [Value.FromString(value), Value.FromString(pattern)]).IsTrue;
+    }
+
+    private bool NameMatches(string name, string pattern) => name == pattern || (_match is not null && _match(name, pattern));
+
+    private IEnumerable<DomainLinks> DomainsFor(string? domain)
+    {
+        var d = domain ?? "";
+        if (_domainMatch is null)
+        {
+            if (_domains.TryGetValue(d, out var links))
+            {
+                yield return links;
+            }
+            yield break;
+        }
+        foreach (var (stored, links) in _domains)
+        {
+            if (stored == d || _domainMatch(d, stored))
+            {
+                yield return links;
+            }
+        }
+    }
+
+    private bool LinkIsActive(Link link)
+    {
+        if (link.Condition is null)
+        {
+            return true;
+        }
+        try
+        {
+            var args = link.Parameters.Cast<object?>().ToArray();
+            if (_functions.TryGetValue(link.Condition, out var custom))
+            {
+                return custom(args) is true;
+            }
+            return BuiltinFunctions.All.TryGetValue(link.Condition, out var builtin)
+                && BuiltinFunctions.Invoke(builtin, [.. link.Parameters.Select(Value.FromString)]).IsTrue;
+        }
+        catch (MatcherException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The direct, active parents of a name in a domain, following name patterns.</summary>
+    private List<string> DirectRoles(string name, string? domain)
+    {
+        var result = new List<string>();
+        foreach (var links in DomainsFor(domain))
+        {
+            if (_match is null)
+            {
+                if (links.Parents.TryGetValue(name, out var parents))
+                {
+                    AddActive(parents, result);
+                }
+                continue;
+            }
+            foreach (var (stored, parents) in links.Parents)
+            {
+                if (NameMatches(name, stored))
+                {
+                    AddActive(parents, result);
+                }
+            }
+        }
+        return result;
+    }
+
+    private void AddActive(List<Link> parents, List<string> into)
+    {
+        foreach (var link in parents)
+        {
+            if (LinkIsActive(link) && !into.Contains(link.Role))
+            {
+                into.Add(link.Role);
+            }
+        }
+    }
+
+    private List<string> DirectUsers(string name, string? domain)
+    {
+        var result = new List<string>();
+        foreach (var links in DomainsFor(domain))
+        {
+            foreach (var (stored, children) in links.Children)
+            {
+                if (!NameMatches(name, stored) && !(_match is not null && _match(stored, name)))
+                {
+                    continue;
+                }
+                foreach (var child in children)
+                {
+                    var active = links.Parents[child].Exists(l => l.Role == stored && LinkIsActive(l));
+                    if (active && !result.Contains(child))
+                    {
+                        result.Add(child);
+                    }
+                }
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Does <paramref name="user"/> reach <paramref name="role"/> within the maximum depth?</summary>
+    public bool HasLink(string user, string role, string? domain)
+    {
+        if (user == role || (_match is not null && _match(user, role)))
+        {
+            return true;
+        }
+        if (SupportsClosure)
+        {
+            return GetClosure(user, domain).Contains(role);
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal) { user };
+        var level = new List<string> { user };
+        for (var depth = 0; depth < Options.MaxHierarchyLevel && level.Count > 0; depth++)
+        {
+            var next = new List<string>();
+            foreach (var name in level)
+            {
+                foreach (var parent in DirectRoles(name, domain))
+                {
+                    if (parent == role || (_match is not null && _match(parent, role)))
+                    {
+                        return true;
+                    }
+                    if (seen.Add(parent))
+                    {
+                        next.Add(parent);
+                    }
+                }
+            }
+            level = next;
+        }
+        return false;
+    }
+
+    /// <summary>The user and every role it reaches (cached per graph; only when <see cref="SupportsClosure"/>).</summary>
+    public HashSet<string> GetClosure(string user, string? domain)
+    {
+        var key = (user, domain ?? "");
+        if (_closures.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+        var closure = new HashSet<string>(StringComparer.Ordinal) { user };
+        closure.UnionWith(ImplicitRoles(user, domain));
+        if (_closures.Count < ClosureCacheLimit)
+        {
+            _closures.TryAdd(key, closure);
+        }
+        return closure;
+    }
+
+    /// <summary>Direct roles of a user (Casbin's <c>GetRoles</c>).</summary>
+    public List<string> GetRoles(string user, string? domain) => DirectRoles(user, domain);
+
+    /// <summary>Direct users of a role (Casbin's <c>GetUsers</c>).</summary>
+    public List<string> GetUsers(string role, string? domain) => DirectUsers(role, domain);
+
+    /// <summary>Every role reached, breadth first, at most <see cref="RoleManagerOptions.MaxHierarchyLevel"/> links away.</summary>
+    public List<string> ImplicitRoles(string user, string? domain) => Walk(user, domain, DirectRoles);
+
+    public List<string> ImplicitUsers(string role, string? domain) => Walk(role, domain, DirectUsers);
+
+    private List<string> Walk(string start, string? domain, Func<string, string?, List<string>> step)
+    {
+        var result = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { start };
+        var level = new List<string> { start };
+        for (var depth = 0; depth < Options.MaxHierarchyLevel && level.Count > 0; depth++)
+        {
+            var next = new List<string>();
+            foreach (var name in level)
+            {
+                foreach (var other in step(name, domain))
+                {
+                    if (seen.Add(other))
+                    {
+                        result.Add(other);
+                        next.Add(other);
+                    }
+                }
+            }
+            level = next;
+        }
+        return result;
+    }
+
+    /// <summary>Every domain that has links.</summary>
+    public IEnumerable<string> Domains => _domains.Keys;
+
+    /// <summary>
+    /// Finds a cycle among the links (a role that inherits from itself). Returns the names on the cycle
+    /// and the line of the link that closes it, or null.
+    /// </summary>
+    public (IReadOnlyList<string> Cycle, string Domain, int Line)? FindCycle()
+    {
+        foreach (var (domain, links) in _domains)
+        {
+            var state = new Dictionary<string, int>(StringComparer.Ordinal);
+            var path = new List<string>();
+            foreach (var start in links.Parents.Keys)
+            {
+                if (Visit(start, links, state, path) is { } found)
+                {
+                    return (found.Cycle, domain, found.Line);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static (List<string> Cycle, int Line)? Visit(string name, DomainLinks links, Dictionary<string, int> state, List<string> path)
+    {
+        // Iterative DFS would avoid deep recursion; hierarchies are shallow (depth-limited), so recursion is fine.
+        if (state.TryGetValue(name, out var s))
+        {
+            return null;
+        }
+        state[name] = 1;
+        path.Add(name);
+        if (links.Parents.TryGetValue(name, out var parents))
+        {
+            foreach (var link in parents)
+            {
+                if (state.TryGetValue(link.Role, out var st) && st == 1)
+                {
+                    var from = path.IndexOf(link.Role);
+                    var cycle = path.Skip(from).Append(link.Role).ToList();
+                    return (cycle, link.Line);
+                }
+                if (Visit(link.Role, links, state, path) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+        path.RemoveAt(path.Count - 1);
+        state[name] = 2;
+        return null;
+    }
+}
