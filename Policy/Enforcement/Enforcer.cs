@@ -39,7 +39,7 @@ public sealed partial class Enforcer
     private sealed class RuleList
     {
         public List<StoredRule> Items { get; } = [];
-        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public HashSet<string[]> Keys { get; } = new(RuleComparer.Instance);
     }
 
     private Enforcer(ModelDefinition model, string? policyText, string policyFile)
@@ -199,7 +199,7 @@ public sealed partial class Enforcer
             foreach (var line in lines)
             {
                 var list = fresh[line.PType];
-                if (list.Keys.Add(RuleKey(line.Values)))
+                if (list.Keys.Add(line.Values))
                 {
                     list.Items.Add(new StoredRule(line.Values, _policyFile, line.Line));
                 }
@@ -256,7 +256,25 @@ public sealed partial class Enforcer
         return $"unknown policy type '{ptype}' (the model defines {string.Join(", ", _model.Policies.Keys.Concat(_model.Roles.Keys))})";
     }
 
-    private static string RuleKey(IEnumerable<string> values) => string.Join('\u001f', values);
+    private static string[] RuleKey(IEnumerable<string> values) => values as string[] ?? [.. values];
+
+    /// <summary>Rules compare by their values, in order (no joined-string keys, so loading allocates less).</summary>
+    private sealed class RuleComparer : IEqualityComparer<string[]>
+    {
+        public static readonly RuleComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(string[] obj)
+        {
+            var hash = new HashCode();
+            foreach (var s in obj)
+            {
+                hash.Add(s, StringComparer.Ordinal);
+            }
+            return hash.ToHashCode();
+        }
+    }
 
     private int? PriorityIndex(string ptype) => FieldIndex(ptype, "priority");
 
@@ -426,23 +444,14 @@ public sealed partial class Enforcer
         {
             return new Decision(true, -1, null);
         }
-        var model = snapshot.Model;
-        if (!model.Requests.TryGetValue(context.RType, out var rTokens))
+        var plan = snapshot.GetPlan(context, ReferenceEquals(context, DefaultContext));
+        if (plan.Error is not null)
         {
-            return new Decision(false, -1, $"no request definition '{context.RType}'");
+            return new Decision(false, -1, plan.Error);
         }
-        if (!model.Effects.TryGetValue(context.EType, out var effect))
+        if (request.Length != plan.RequestLength)
         {
-            return new Decision(false, -1, $"no policy effect '{context.EType}'");
-        }
-        if (request.Length != rTokens.Length)
-        {
-            return new Decision(false, -1, $"invalid request size: expected {rTokens.Length}, got {request.Length}");
-        }
-        var (matcher, compileError) = snapshot.Matchers.Get(context.RType, context.PType, context.MType);
-        if (matcher is null)
-        {
-            return new Decision(false, -1, compileError!.Message);
+            return new Decision(false, -1, $"invalid request size: expected {plan.RequestLength}, got {request.Length}");
         }
         var ctx = t_context ?? new EvalContext();
         t_context = null; // re-entrant calls (a custom function that enforces) get their own context
@@ -460,8 +469,8 @@ public sealed partial class Enforcer
                 }
             }
             ctx.Roles = snapshot;
-            ctx.BeginRequest(matcher.SiteCount);
-            return Evaluate(snapshot, context, matcher, effect, ctx);
+            ctx.BeginRequest(plan.Matcher.SiteCount);
+            return Evaluate(plan, ctx);
         }
         catch (MatcherException e)
         {
@@ -470,6 +479,7 @@ public sealed partial class Enforcer
         finally
         {
             ctx.Roles = null!;
+            ctx.Rule = [];
             t_context = ctx;
         }
     }
@@ -494,10 +504,13 @@ public sealed partial class Enforcer
         return null;
     }
 
-    private static Decision Evaluate(Snapshot snapshot, EnforceContext context, CompiledMatcher matcher, EffectKind effect, EvalContext ctx)
+    private static Decision Evaluate(DecisionPlan plan, EvalContext ctx)
     {
-        var pTokens = snapshot.Model.Policies[context.PType];
-        var rules = snapshot.Policies.TryGetValue(context.PType, out var set) ? set.Rules : [];
+        var pTokens = plan.PTokens;
+        var matcher = plan.Matcher;
+        var effect = plan.Effect;
+        var set = plan.Rules;
+        var rules = set.Rules;
         if (rules.Length == 0 || !matcher.UsesPolicy)
         {
             if (matcher.UsesEval && rules.Length == 0)
@@ -516,8 +529,8 @@ public sealed partial class Enforcer
             return new Decision(allowed, -1, null);
         }
 
-        var eftIndex = Array.IndexOf(pTokens, "eft");
-        var candidates = Candidates(set!, matcher, ctx);
+        var eftIndex = plan.EftIndex;
+        var candidates = Candidates(set, matcher, ctx);
         var count = candidates?.Length ?? rules.Length;
         var firstAllow = -1;
         for (var c = 0; c < count; c++)
