@@ -25,8 +25,8 @@ public sealed partial class Enforcer
 
     private readonly Lock _gate = new();
     private readonly ModelDefinition _model;
-    private readonly string? _policyText;
-    private readonly string _policyFile;
+    private string? _policyText;
+    private string _policyFile;
     private readonly Dictionary<string, RuleList> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RoleManagerOptions> _roleOptions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<object?[], object?>> _functions = new(StringComparer.Ordinal);
@@ -168,13 +168,37 @@ public sealed partial class Enforcer
         }
     }
 
-    /// <summary>Reloads the policy the enforcer was created with, dropping changes made in memory.</summary>
+    /// <summary>The field names of the request definition <paramref name="rType"/> (<c>sub, obj, act</c>…).</summary>
+    public IReadOnlyList<string> GetRequestTokens(string rType = "r") => _model.Requests.TryGetValue(rType, out var t) ? t : [];
+
+    /// <summary>The field names of the policy definition <paramref name="pType"/>.</summary>
+    public IReadOnlyList<string> GetPolicyTokens(string pType = "p") => _model.Policies.TryGetValue(pType, out var t) ? t : [];
+
+    /// <summary>Reloads the policy the enforcer was loaded with, dropping changes made in memory.</summary>
     public IReadOnlyList<PolicyError> LoadPolicy()
     {
-        var lines = new List<PolicyLine>();
-        if (_policyText is not null)
+        string? text;
+        string file;
+        lock (_gate)
         {
-            var parsed = PolicyCsv.Parse(_policyText, _policyFile);
+            (text, file) = (_policyText, _policyFile);
+        }
+        return LoadPolicy(text, file, remember: false);
+    }
+
+    /// <summary>
+    /// Replaces the whole policy with <paramref name="policyCsvText"/> in one step: decisions see the old
+    /// policy or the new one, never a mix. On errors nothing changes. Later <see cref="LoadPolicy()"/> calls reload this text.
+    /// </summary>
+    public IReadOnlyList<PolicyError> LoadPolicyText(string policyCsvText, string file = "policy") =>
+        LoadPolicy(policyCsvText, file, remember: true);
+
+    private IReadOnlyList<PolicyError> LoadPolicy(string? policyText, string policyFile, bool remember)
+    {
+        var lines = new List<PolicyLine>();
+        if (policyText is not null)
+        {
+            var parsed = PolicyCsv.Parse(policyText, policyFile);
             if (!parsed.IsSuccess)
             {
                 return parsed.Errors;
@@ -186,7 +210,7 @@ public sealed partial class Enforcer
         {
             if (CheckRule(line.PType, line.Values) is { } problem)
             {
-                errors.Add(new PolicyError(_policyFile, line.Line, line.Column, problem));
+                errors.Add(new PolicyError(policyFile, line.Line, line.Column, problem));
             }
         }
         if (errors.Count > 0)
@@ -201,7 +225,7 @@ public sealed partial class Enforcer
                 var list = fresh[line.PType];
                 if (list.Keys.Add(line.Values))
                 {
-                    list.Items.Add(new StoredRule(line.Values, _policyFile, line.Line));
+                    list.Items.Add(new StoredRule(line.Values, policyFile, line.Line));
                 }
             }
             foreach (var (ptype, list) in fresh)
@@ -216,7 +240,7 @@ public sealed partial class Enforcer
             {
                 if (graph.FindCycle() is { } cycle)
                 {
-                    return [new PolicyError(_policyFile, cycle.Line, 1,
+                    return [new PolicyError(policyFile, cycle.Line, 1,
                         $"cycle detected in '{key}': {string.Join(" -> ", cycle.Cycle)}{(cycle.Domain.Length > 0 ? " in domain " + cycle.Domain : "")}")];
                 }
             }
@@ -230,6 +254,10 @@ public sealed partial class Enforcer
             foreach (var (key, list) in fresh)
             {
                 _rules[key] = list;
+            }
+            if (remember)
+            {
+                (_policyText, _policyFile) = (policyText, policyFile);
             }
             Publish(BuildSnapshot(null, graphs));
         }
