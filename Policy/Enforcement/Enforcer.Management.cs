@@ -204,7 +204,7 @@ public sealed partial class Enforcer
 
     private bool RemoveRules(string ptype, IEnumerable<string[]> rules)
     {
-        var keys = rules.Select(RuleKey).ToHashSet(StringComparer.Ordinal);
+        var keys = rules.Select(RuleKey).ToHashSet(RuleComparer.Instance);
         return Change(() =>
         {
             var list = Rules(ptype);
@@ -276,7 +276,7 @@ public sealed partial class Enforcer
             for (var i = 0; i < oldRules.Count; i++)
             {
                 var oldKey = RuleKey(oldRules[i]);
-                var at = list.Items.FindIndex(r => RuleKey(r.Values) == oldKey);
+                var at = list.Items.FindIndex(r => RuleComparer.Instance.Equals(r.Values, oldKey));
                 list.Keys.Remove(oldKey);
                 list.Items[at] = new StoredRule([.. newRules[i]], null, 0);
                 list.Keys.Add(RuleKey(newRules[i]));

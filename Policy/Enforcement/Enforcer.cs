@@ -25,8 +25,8 @@ public sealed partial class Enforcer
 
     private readonly Lock _gate = new();
     private readonly ModelDefinition _model;
-    private readonly string? _policyText;
-    private readonly string _policyFile;
+    private string? _policyText;
+    private string _policyFile;
     private readonly Dictionary<string, RuleList> _rules = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RoleManagerOptions> _roleOptions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Func<object?[], object?>> _functions = new(StringComparer.Ordinal);
@@ -39,7 +39,7 @@ public sealed partial class Enforcer
     private sealed class RuleList
     {
         public List<StoredRule> Items { get; } = [];
-        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public HashSet<string[]> Keys { get; } = new(RuleComparer.Instance);
     }
 
     private Enforcer(ModelDefinition model, string? policyText, string policyFile)
@@ -168,13 +168,37 @@ public sealed partial class Enforcer
         }
     }
 
-    /// <summary>Reloads the policy the enforcer was created with, dropping changes made in memory.</summary>
+    /// <summary>The field names of the request definition <paramref name="rType"/> (<c>sub, obj, act</c>…).</summary>
+    public IReadOnlyList<string> GetRequestTokens(string rType = "r") => _model.Requests.TryGetValue(rType, out var t) ? t : [];
+
+    /// <summary>The field names of the policy definition <paramref name="pType"/>.</summary>
+    public IReadOnlyList<string> GetPolicyTokens(string pType = "p") => _model.Policies.TryGetValue(pType, out var t) ? t : [];
+
+    /// <summary>Reloads the policy the enforcer was loaded with, dropping changes made in memory.</summary>
     public IReadOnlyList<PolicyError> LoadPolicy()
     {
-        var lines = new List<PolicyLine>();
-        if (_policyText is not null)
+        string? text;
+        string file;
+        lock (_gate)
         {
-            var parsed = PolicyCsv.Parse(_policyText, _policyFile);
+            (text, file) = (_policyText, _policyFile);
+        }
+        return LoadPolicy(text, file, remember: false);
+    }
+
+    /// <summary>
+    /// Replaces the whole policy with <paramref name="policyCsvText"/> in one step: decisions see the old
+    /// policy or the new one, never a mix. On errors nothing changes. Later <see cref="LoadPolicy()"/> calls reload this text.
+    /// </summary>
+    public IReadOnlyList<PolicyError> LoadPolicyText(string policyCsvText, string file = "policy") =>
+        LoadPolicy(policyCsvText, file, remember: true);
+
+    private IReadOnlyList<PolicyError> LoadPolicy(string? policyText, string policyFile, bool remember)
+    {
+        var lines = new List<PolicyLine>();
+        if (policyText is not null)
+        {
+            var parsed = PolicyCsv.Parse(policyText, policyFile);
             if (!parsed.IsSuccess)
             {
                 return parsed.Errors;
@@ -186,7 +210,7 @@ public sealed partial class Enforcer
         {
             if (CheckRule(line.PType, line.Values) is { } problem)
             {
-                errors.Add(new PolicyError(_policyFile, line.Line, line.Column, problem));
+                errors.Add(new PolicyError(policyFile, line.Line, line.Column, problem));
             }
         }
         if (errors.Count > 0)
@@ -199,9 +223,9 @@ public sealed partial class Enforcer
             foreach (var line in lines)
             {
                 var list = fresh[line.PType];
-                if (list.Keys.Add(RuleKey(line.Values)))
+                if (list.Keys.Add(line.Values))
                 {
-                    list.Items.Add(new StoredRule(line.Values, _policyFile, line.Line));
+                    list.Items.Add(new StoredRule(line.Values, policyFile, line.Line));
                 }
             }
             foreach (var (ptype, list) in fresh)
@@ -216,7 +240,7 @@ public sealed partial class Enforcer
             {
                 if (graph.FindCycle() is { } cycle)
                 {
-                    return [new PolicyError(_policyFile, cycle.Line, 1,
+                    return [new PolicyError(policyFile, cycle.Line, 1,
                         $"cycle detected in '{key}': {string.Join(" -> ", cycle.Cycle)}{(cycle.Domain.Length > 0 ? " in domain " + cycle.Domain : "")}")];
                 }
             }
@@ -230,6 +254,10 @@ public sealed partial class Enforcer
             foreach (var (key, list) in fresh)
             {
                 _rules[key] = list;
+            }
+            if (remember)
+            {
+                (_policyText, _policyFile) = (policyText, policyFile);
             }
             Publish(BuildSnapshot(null, graphs));
         }
@@ -256,7 +284,25 @@ public sealed partial class Enforcer
         return $"unknown policy type '{ptype}' (the model defines {string.Join(", ", _model.Policies.Keys.Concat(_model.Roles.Keys))})";
     }
 
-    private static string RuleKey(IEnumerable<string> values) => string.Join('\u001f', values);
+    private static string[] RuleKey(IEnumerable<string> values) => values as string[] ?? [.. values];
+
+    /// <summary>Rules compare by their values, in order (no joined-string keys, so loading allocates less).</summary>
+    private sealed class RuleComparer : IEqualityComparer<string[]>
+    {
+        public static readonly RuleComparer Instance = new();
+
+        public bool Equals(string[]? x, string[]? y) => x is null ? y is null : y is not null && x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(string[] obj)
+        {
+            var hash = new HashCode();
+            foreach (var s in obj)
+            {
+                hash.Add(s, StringComparer.Ordinal);
+            }
+            return hash.ToHashCode();
+        }
+    }
 
     private int? PriorityIndex(string ptype) => FieldIndex(ptype, "priority");
 
@@ -426,23 +472,14 @@ public sealed partial class Enforcer
         {
             return new Decision(true, -1, null);
         }
-        var model = snapshot.Model;
-        if (!model.Requests.TryGetValue(context.RType, out var rTokens))
+        var plan = snapshot.GetPlan(context, ReferenceEquals(context, DefaultContext));
+        if (plan.Error is not null)
         {
-            return new Decision(false, -1, $"no request definition '{context.RType}'");
+            return new Decision(false, -1, plan.Error);
         }
-        if (!model.Effects.TryGetValue(context.EType, out var effect))
+        if (request.Length != plan.RequestLength)
         {
-            return new Decision(false, -1, $"no policy effect '{context.EType}'");
-        }
-        if (request.Length != rTokens.Length)
-        {
-            return new Decision(false, -1, $"invalid request size: expected {rTokens.Length}, got {request.Length}");
-        }
-        var (matcher, compileError) = snapshot.Matchers.Get(context.RType, context.PType, context.MType);
-        if (matcher is null)
-        {
-            return new Decision(false, -1, compileError!.Message);
+            return new Decision(false, -1, $"invalid request size: expected {plan.RequestLength}, got {request.Length}");
         }
         var ctx = t_context ?? new EvalContext();
         t_context = null; // re-entrant calls (a custom function that enforces) get their own context
@@ -460,8 +497,8 @@ public sealed partial class Enforcer
                 }
             }
             ctx.Roles = snapshot;
-            ctx.BeginRequest(matcher.SiteCount);
-            return Evaluate(snapshot, context, matcher, effect, ctx);
+            ctx.BeginRequest(plan.Matcher.SiteCount);
+            return Evaluate(plan, ctx);
         }
         catch (MatcherException e)
         {
@@ -470,6 +507,7 @@ public sealed partial class Enforcer
         finally
         {
             ctx.Roles = null!;
+            ctx.Rule = [];
             t_context = ctx;
         }
     }
@@ -494,10 +532,13 @@ public sealed partial class Enforcer
         return null;
     }
 
-    private static Decision Evaluate(Snapshot snapshot, EnforceContext context, CompiledMatcher matcher, EffectKind effect, EvalContext ctx)
+    private static Decision Evaluate(DecisionPlan plan, EvalContext ctx)
     {
-        var pTokens = snapshot.Model.Policies[context.PType];
-        var rules = snapshot.Policies.TryGetValue(context.PType, out var set) ? set.Rules : [];
+        var pTokens = plan.PTokens;
+        var matcher = plan.Matcher;
+        var effect = plan.Effect;
+        var set = plan.Rules;
+        var rules = set.Rules;
         if (rules.Length == 0 || !matcher.UsesPolicy)
         {
             if (matcher.UsesEval && rules.Length == 0)
@@ -516,8 +557,8 @@ public sealed partial class Enforcer
             return new Decision(allowed, -1, null);
         }
 
-        var eftIndex = Array.IndexOf(pTokens, "eft");
-        var candidates = Candidates(set!, matcher, ctx);
+        var eftIndex = plan.EftIndex;
+        var candidates = Candidates(set, matcher, ctx);
         var count = candidates?.Length ?? rules.Length;
         var firstAllow = -1;
         for (var c = 0; c < count; c++)

@@ -20,7 +20,7 @@ internal sealed class RuleSet(StoredRule[] rules)
     public StoredRule[] Rules { get; } = rules;
 
     public Dictionary<string, int[]> GetIndex(int field) =>
-        _indexes.GetOrAdd(field, f => new Lazy<Dictionary<string, int[]>>(() => BuildIndex(f))).Value;
+        (_indexes.TryGetValue(field, out var index) ? index : _indexes.GetOrAdd(field, f => new Lazy<Dictionary<string, int[]>>(() => BuildIndex(f)))).Value;
 
     private Dictionary<string, int[]> BuildIndex(int field)
     {
@@ -58,6 +58,76 @@ internal sealed class Snapshot : IRoleSource
     public required bool AcceptJsonRequest { get; init; }
 
     public RoleGraph? GetRoleGraph(string key) => Graphs.TryGetValue(key, out var g) ? g : null;
+
+    private readonly ConcurrentDictionary<EnforceContext, DecisionPlan> _plans = new();
+    private DecisionPlan? _defaultPlan;
+
+    /// <summary>
+    /// Everything a decision with this context needs, resolved once per snapshot: the compiled matcher, the
+    /// effect, the rules and the position of <c>eft</c>. The default context skips even the dictionary.
+    /// </summary>
+    public DecisionPlan GetPlan(EnforceContext context, bool isDefault)
+    {
+        if (isDefault)
+        {
+            return _defaultPlan ??= BuildPlan(context);
+        }
+        return _plans.TryGetValue(context, out var plan) ? plan : _plans.GetOrAdd(context, BuildPlan);
+    }
+
+    private DecisionPlan BuildPlan(EnforceContext context)
+    {
+        if (!Model.Requests.TryGetValue(context.RType, out var rTokens))
+        {
+            return DecisionPlan.Failed($"no request definition '{context.RType}'");
+        }
+        if (!Model.Policies.TryGetValue(context.PType, out var pTokens))
+        {
+            return DecisionPlan.Failed($"no policy definition '{context.PType}'");
+        }
+        if (!Model.Effects.TryGetValue(context.EType, out var effect))
+        {
+            return DecisionPlan.Failed($"no policy effect '{context.EType}'");
+        }
+        var (matcher, error) = Matchers.Get(context.RType, context.PType, context.MType);
+        if (matcher is null)
+        {
+            return DecisionPlan.Failed(error!.Message);
+        }
+        return new DecisionPlan
+        {
+            Error = null,
+            RequestLength = rTokens.Length,
+            PTokens = pTokens,
+            Effect = effect,
+            Matcher = matcher,
+            Rules = Policies.TryGetValue(context.PType, out var set) ? set : new RuleSet([]),
+            EftIndex = Array.IndexOf(pTokens, "eft"),
+        };
+    }
+}
+
+/// <summary>A resolved decision context (see <see cref="Snapshot.GetPlan"/>); <see cref="Error"/> set when it cannot decide.</summary>
+internal sealed class DecisionPlan
+{
+    public required string? Error { get; init; }
+    public required int RequestLength { get; init; }
+    public required string[] PTokens { get; init; }
+    public required EffectKind Effect { get; init; }
+    public required CompiledMatcher Matcher { get; init; }
+    public required RuleSet Rules { get; init; }
+    public required int EftIndex { get; init; }
+
+    public static DecisionPlan Failed(string error) => new()
+    {
+        Error = error,
+        RequestLength = 0,
+        PTokens = [],
+        Effect = EffectKind.AllowOverride,
+        Matcher = null!,
+        Rules = new RuleSet([]),
+        EftIndex = -1,
+    };
 }
 
 /// <summary>Compiled matchers per (request key, policy key, matcher key), shared by snapshots until functions change.</summary>

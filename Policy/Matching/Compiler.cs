@@ -18,13 +18,13 @@ internal sealed class EvalContext
     public Value[] Request = [];
     public string[] Rule = [];
     public IRoleSource Roles = null!;
-    public HashSet<string>?[] Sites = new HashSet<string>?[4];
+    public RoleGraph.Closure?[] Sites = new RoleGraph.Closure?[4];
 
     public void BeginRequest(int siteCount)
     {
         if (Sites.Length < siteCount)
         {
-            Sites = new HashSet<string>?[siteCount];
+            Sites = new RoleGraph.Closure?[siteCount];
         }
         Array.Clear(Sites);
     }

@@ -23,7 +23,7 @@ internal static class PolicyCsv
             {
                 continue;
             }
-            var column = raw.IndexOf(trimmed[0], StringComparison.Ordinal) + 1;
+            var column = raw.Length - raw.TrimStart().Length + 1;
             if (SplitLine(trimmed, out var fields, out var errorAt) is { } error)
             {
                 errors.Add(new PolicyError(file, i + 1, column + errorAt, error));
@@ -34,7 +34,9 @@ internal static class PolicyCsv
                 errors.Add(new PolicyError(file, i + 1, column, "a policy line needs a type and at least one value"));
                 continue;
             }
-            lines.Add(new PolicyLine(fields[0], [.. fields.Skip(1)], i + 1, column));
+            var values = new string[fields.Count - 1];
+            fields.CopyTo(1, values, 0, values.Length);
+            lines.Add(new PolicyLine(fields[0], values, i + 1, column));
         }
         return errors.Count > 0
             ? PolicyResult<IReadOnlyList<PolicyLine>>.Failure(errors)
@@ -44,8 +46,19 @@ internal static class PolicyCsv
     /// <summary>Splits one CSV line; returns an error message (and its 0-based offset) or null.</summary>
     public static string? SplitLine(string line, out List<string> fields, out int errorAt)
     {
-        fields = [];
         errorAt = 0;
+        if (!line.Contains('"', StringComparison.Ordinal))
+        {
+            // The common case: no quoting, so a split and a trim per field.
+            var parts = line.Split(',');
+            fields = new List<string>(parts.Length);
+            foreach (var part in parts)
+            {
+                fields.Add(part.Trim());
+            }
+            return null;
+        }
+        fields = [];
         var i = 0;
         while (true)
         {

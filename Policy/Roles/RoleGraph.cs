@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DataVault.Policy.Matching;
 
 namespace DataVault.Policy.Roles;
@@ -31,9 +30,8 @@ internal sealed record RoleManagerOptions
 /// </summary>
 internal sealed class RoleGraph
 {
-    private const int ClosureCacheLimit = 500_000;
     private readonly Dictionary<string, DomainLinks> _domains = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string, string), HashSet<string>> _closures = new();
+    private readonly Dictionary<string, Dictionary<string, string[]>> _closures = new(StringComparer.Ordinal);
     private readonly Func<string, string, bool>? _match;
     private readonly Func<string, string, bool>? _domainMatch;
     private readonly IReadOnlyDictionary<string, Func<object?[], object?>> _functions;
@@ -74,21 +72,109 @@ internal sealed class RoleGraph
                 parents = [];
                 links.Parents[values[0]] = parents;
             }
-            if (!parents.Exists(l => l.Role == values[1]))
+            // A link is kept once (rules differing only in custom data name the same link).
+            if (parents.Exists(l => l.Role == values[1]))
             {
-                parents.Add(new Link(values[1], parameters, condition, line));
+                continue;
             }
+            parents.Add(new Link(values[1], parameters, condition, line));
             if (!links.Children.TryGetValue(values[1], out var children))
             {
                 children = [];
                 links.Children[values[1]] = children;
             }
-            if (!children.Contains(values[0]))
-            {
-                children.Add(values[0]);
-            }
+            children.Add(values[0]);
         }
         SupportsClosure = _match is null && _domainMatch is null && options.LinkConditions.Count == 0;
+        if (SupportsClosure)
+        {
+            // Every name's reachable roles, computed once per graph (the graph never changes), so that a
+            // decision costs a dictionary lookup and a short array scan, and allocates nothing.
+            foreach (var (domain, links) in _domains)
+            {
+                var closures = new Dictionary<string, string[]>(links.Parents.Count, StringComparer.Ordinal);
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                var found = new List<string>();
+                foreach (var (name, parents) in links.Parents)
+                {
+                    closures[name] = ClosureOf(name, parents, links, seen, found);
+                }
+                _closures[domain] = closures;
+            }
+        }
+    }
+
+    /// <summary>The roles a user reaches (the user excluded): an immutable view for the per-request cache.</summary>
+    internal sealed class Closure(string user, string[] roles)
+    {
+        public bool Contains(string role)
+        {
+            if (string.Equals(role, user, StringComparison.Ordinal))
+            {
+                return true;
+            }
+            foreach (var r in roles)
+            {
+                if (string.Equals(r, role, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /// <summary>Breadth-first closure within the depth limit, reusing the caller's buffers (no patterns, no conditions).</summary>
+    private string[] ClosureOf(string name, List<Link> parents, DomainLinks links, HashSet<string> seen, List<string> found)
+    {
+        if (Options.MaxHierarchyLevel < 1)
+        {
+            return [];
+        }
+        // Common case: the parents have no parents of their own (users under flat roles).
+        var flat = true;
+        foreach (var link in parents)
+        {
+            if (links.Parents.ContainsKey(link.Role))
+            {
+                flat = false;
+                break;
+            }
+        }
+        if (flat)
+        {
+            var direct = new string[parents.Count];
+            for (var i = 0; i < direct.Length; i++)
+            {
+                direct[i] = parents[i].Role;
+            }
+            return direct;
+        }
+        seen.Clear();
+        found.Clear();
+        seen.Add(name);
+        var start = 0;
+        found.Add(name);
+        for (var depth = 0; depth < Options.MaxHierarchyLevel && start < found.Count; depth++)
+        {
+            var end = found.Count;
+            for (var i = start; i < end; i++)
+            {
+                if (!links.Parents.TryGetValue(found[i], out var up))
+                {
+                    continue;
+                }
+                foreach (var link in up)
+                {
+                    if (seen.Add(link.Role))
+                    {
+                        found.Add(link.Role);
+                    }
+                }
+            }
+            start = end;
+        }
+        return [.. found.Skip(1)];
     }
 
     public Model.RoleDefinition Definition { get; }
@@ -221,7 +307,7 @@ internal sealed class RoleGraph
         }
         if (SupportsClosure)
         {
-            return GetClosure(user, domain).Contains(role);
+            return RolesOf(user, domain) is { } roles && Array.IndexOf(roles, role) >= 0;
         }
         var seen = new HashSet<string>(StringComparer.Ordinal) { user };
         var level = new List<string> { user };
@@ -247,22 +333,11 @@ internal sealed class RoleGraph
         return false;
     }
 
-    /// <summary>The user and every role it reaches (cached per graph; only when <see cref="SupportsClosure"/>).</summary>
-    public HashSet<string> GetClosure(string user, string? domain)
-    {
-        var key = (user, domain ?? "");
-        if (_closures.TryGetValue(key, out var cached))
-        {
-            return cached;
-        }
-        var closure = new HashSet<string>(StringComparer.Ordinal) { user };
-        closure.UnionWith(ImplicitRoles(user, domain));
-        if (_closures.Count < ClosureCacheLimit)
-        {
-            _closures.TryAdd(key, closure);
-        }
-        return closure;
-    }
+    private string[]? RolesOf(string user, string? domain) =>
+        _closures.TryGetValue(domain ?? "", out var closures) && closures.TryGetValue(user, out var roles) ? roles : null;
+
+    /// <summary>The user and every role it reaches (only when <see cref="SupportsClosure"/>); allocates one small object.</summary>
+    public Closure GetClosure(string user, string? domain) => new(user, RolesOf(user, domain) ?? []);
 
     /// <summary>Direct roles of a user (Casbin's <c>GetRoles</c>).</summary>
     public List<string> GetRoles(string user, string? domain) => DirectRoles(user, domain);
