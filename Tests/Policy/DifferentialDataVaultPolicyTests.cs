@@ -92,6 +92,20 @@ public sealed class DifferentialDataVaultPolicyTests
         Assert.True(problems.Count == 0, string.Join('\n', problems));
     }
 
+    [Fact]
+    public void PolicyCheck_ShippedModelAndPolicy_NoErrors()
+    {
+        RequirePolicy();
+        var folder = DataVaultPolicy.Folder;
+
+        // The verb's own logic on the two Casbin files. The folder form (`policy check policies/`) also reads
+        // fields.csv, jurisdictions.csv… as policies; see docs/policy-model.md, "Checking".
+        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([Path.Combine(folder, "model.conf"), Path.Combine(folder, "policy.csv")], out var summary);
+
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+        Assert.Equal("ok: 1 model(s), 1 policy file(s)", summary);
+    }
+
     [Theory]
     // A street officer sees phone numbers masked for residents of its street, never in clear, never in another street.
     [InlineData("street-officer", "", Street, OtherGridSameCommunity, "phone", "masked", "community_service", true)]
