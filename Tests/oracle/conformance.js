@@ -45,6 +45,10 @@ async function runCase(c) {
     if (op.op === 'EnableAcceptJsonRequest') e.enableAcceptJsonRequest(op.args[0]);
     else if (op.op === 'AddNamedMatchingFunc') { await e.addNamedMatchingFunc(op.args[0], builtins.get(op.args[1])); await e.buildRoleLinks(); }
     else if (op.op === 'AddNamedDomainMatchingFunc') { await e.addNamedDomainMatchingFunc(op.args[0], builtins.get(op.args[1])); await e.buildRoleLinks(); }
+    else if (op.op === 'AddPolicy') await e.addPolicy(...(Array.isArray(op.args[0]) ? op.args[0] : op.args));
+    else if (op.op === 'AddGroupingPolicy') await e.addGroupingPolicy(...(Array.isArray(op.args[0]) ? op.args[0] : op.args));
+    else if (op.op === 'AddPermissionForUser') await e.addPermissionForUser(...op.args);
+    else if (op.op === 'AddRoleForUser') await e.addRoleForUser(...op.args);
     else return { skipped: `setup ${op.op}` };
   }
   const fails = [];
