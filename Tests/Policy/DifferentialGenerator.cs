@@ -10,7 +10,10 @@ internal sealed record DifferentialCase(
     string Model,
     string Policy,
     IReadOnlyList<object?[]> Requests,
-    IReadOnlyList<string> Functions);
+    IReadOnlyList<string> Functions)
+{
+    public IReadOnlyList<OracleMatchingFunc> MatchingFuncs { get; init; } = [];
+}
 
 /// <summary>
 /// Random models from the families of ../shared/casbin-conformance, random policies over small vocabularies
@@ -27,7 +30,7 @@ internal static class DifferentialGenerator
 {
     public static readonly string[] Families =
     [
-        "acl", "acl-root", "acl-no-users", "acl-no-resources", "rbac", "rbac-resource-roles", "rbac-domains",
+        "acl", "acl-root", "acl-no-users", "acl-no-resources", "rbac", "rbac-resource-roles", "rbac-domains", "rbac-pattern",
         "deny-override", "allow-and-deny", "priority", "priority-explicit", "keymatch", "keymatch2", "regexmatch",
         "globmatch", "abac", "abac-eval", "custom-function", "jurisdiction-tree",
     ];
@@ -55,6 +58,7 @@ internal static class DifferentialGenerator
         "priority-explicit" => Rbac(rng, requests, "p = priority, sub, obj, act, eft", "priority(p.eft) || deny", withEft: true, priority: true),
         "rbac-resource-roles" => ResourceRoles(rng, requests),
         "rbac-domains" => RbacDomains(rng, requests),
+        "rbac-pattern" => RbacPattern(rng, requests),
         "keymatch" => Patterns(rng, requests, "keyMatch",
             ["/foo", "/foo/*", "/foo/bar/*", "/bar*", "/*", "/baz/bar"],
             ["/foo", "/foo/", "/foo/bar", "/foo/bar/baz", "/bar", "/barx/1", "/baz/bar", "/baz"]),
@@ -195,6 +199,23 @@ internal static class DifferentialGenerator
         var model = Model("sub, dom, obj, act", "p = sub, dom, obj, act", "g = _, _, _", Allow,
             "g(r.sub, p.sub, r.dom) && r.dom == p.dom && r.obj == p.obj && r.act == p.act");
         return new("rbac-domains", model, Lines(rules), requests, []);
+    }
+
+    /// <summary>Resource roles named by keyMatch2 patterns (<c>g2, /book/:id, book_group</c>), as rbac_with_pattern.</summary>
+    private static DifferentialCase RbacPattern(Random rng, int count)
+    {
+        var subjects = new[] { "alice", "bob", "cathy", "book_admin", "pen_admin" };
+        var objects = new[] { "book_group", "pen_group", "/pen/1", "/book/2" };
+        var rules = Enumerable.Range(0, rng.Next(2, 10)).Select(_ => $"p, {Pick(rng, subjects)}, {Pick(rng, objects)}, {Pick(rng, new[] { "GET", "POST", "(GET)|(POST)" })}").ToList();
+        rules.AddRange(new[] { "alice", "bob", "cathy" }.Where(_ => rng.Next(3) > 0).Select(u => $"g, {u}, {Pick(rng, new[] { "book_admin", "pen_admin" })}"));
+        var patterns = new[] { "g2, /book/:id, book_group", "g2, /pen/:id, pen_group", "g2, /book/*, book_group", "g2, /shelf/:id/book/:b, book_group", "g2, /pen/1, pen_group" };
+        rules.AddRange(patterns.Where(_ => rng.Next(3) > 0));
+        var paths = new[] { "/book/1", "/book/2", "/book/1/2", "/pen/1", "/pen/9", "/shelf/3/book/4", "/shelf/3", "/other", "book_group" };
+        var requests = Enumerable.Range(0, count)
+            .Select(_ => new object?[] { PickOrStranger(rng, subjects), Pick(rng, paths), rng.Next(2) == 0 ? "GET" : "POST" })
+            .ToList();
+        var model = Model("sub, obj, act", "p = sub, obj, act", "g = _, _\ng2 = _, _", Allow, "g(r.sub, p.sub) && g2(r.obj, p.obj) && regexMatch(r.act, p.act)");
+        return new("rbac-pattern", model, Lines(rules), requests, []) { MatchingFuncs = [new OracleMatchingFunc("g2", "keyMatch2", Domain: false)] };
     }
 
     private static DifferentialCase Patterns(Random rng, int count, string function, string[] patterns, string[] paths)

@@ -15,7 +15,16 @@ internal sealed record OracleJob(
 
     [JsonPropertyName("functions")]
     public IReadOnlyList<string> Functions { get; init; } = [];
+
+    [JsonPropertyName("matchingFuncs")]
+    public IReadOnlyList<OracleMatchingFunc> MatchingFuncs { get; init; } = [];
 }
+
+/// <summary>A builtin used by role type <c>PType</c> to match role names (or, with <c>Domain</c>, domain names) as patterns.</summary>
+internal sealed record OracleMatchingFunc(
+    [property: JsonPropertyName("ptype")] string PType,
+    [property: JsonPropertyName("fn")] string Function,
+    [property: JsonPropertyName("domain")] bool Domain);
 
 /// <summary>
 /// The reply: one character per request (<c>1</c> allow, <c>0</c> deny, <c>E</c> the call threw), or the
