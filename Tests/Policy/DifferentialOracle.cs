@@ -47,6 +47,8 @@ internal sealed class DifferentialOracle : IDisposable
     private static readonly Lazy<(DifferentialOracle? Oracle, string? Missing)> Shared = new(Start);
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(2);
+
     private readonly Process _process;
     private readonly Lock _gate = new();
     private long _nextId;
@@ -127,7 +129,15 @@ internal sealed class DifferentialOracle : IDisposable
             var id = ++_nextId;
             _process.StandardInput.WriteLine(JsonSerializer.Serialize(job with { Id = id }, Json));
             _process.StandardInput.Flush();
-            var line = _process.StandardOutput.ReadLine() ?? throw new InvalidOperationException("the oracle process ended");
+            // npm casbin loops forever on some inputs (docs/policy-benchmarks.md); a stuck job fails the test
+            // instead of hanging the run.
+            var read = _process.StandardOutput.ReadLineAsync();
+            if (!read.Wait(JobTimeout))
+            {
+                _process.Kill();
+                throw new TimeoutException($"the oracle did not answer job {id} within {JobTimeout.TotalSeconds} s (npm casbin stuck?)");
+            }
+            var line = read.Result ?? throw new InvalidOperationException("the oracle process ended");
             var reply = JsonSerializer.Deserialize<OracleReply>(line, Json) ?? throw new InvalidOperationException("empty oracle reply");
             if (reply.ProtocolError is not null || reply.Id != id)
             {
