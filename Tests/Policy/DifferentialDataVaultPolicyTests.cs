@@ -141,6 +141,9 @@ public sealed class DifferentialDataVaultPolicyTests
     [InlineData("district-analyst", "", District, OtherGridSameCommunity, "phone", "exists", "statistics", false)]
     [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "phone", "exists", "privacy_review", true)]
     [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "phone", "masked", "privacy_review", false)]
+    // No jurisdiction claim, no reach, even for a resident whose jurisdiction is also missing.
+    [InlineData("community-worker", "", "", "", "phone", "clear", "community_service", false)]
+    [InlineData("community-worker", "", "", OtherGridSameCommunity, "phone", "clear", "community_service", false)]
     // The privacy officer inherits the auditor's rules (g).
     [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "community", "clear", "audit", true)]
     public void Enforce_ShippedPolicies_RepresentativeDecisions(
