@@ -59,7 +59,12 @@ public sealed class SideBySideCommand : IBenchCommand
             string? largeLine = null;
             foreach (var name in shapes)
             {
-                var shape = SideBySideShapes.Create(name, folder, examples);
+                var shape = SideBySideShapes.Create(name, folder, examples, Path.Combine(root, "policies"));
+                if (shape is null)
+                {
+                    Console.WriteLine($"{name,-13} skipped: policies/fields.csv or policies/jurisdictions.csv is missing");
+                    continue;
+                }
                 var ours = RunOurs(shape, seconds, measureMemory: name == "rbac-large");
                 var theirs = node ? RunNode(oracle, shape, seconds) : null;
                 var same = theirs is null ? "-" : Agree(ours.Decisions, theirs.Decisions) ? "yes" : "NO";

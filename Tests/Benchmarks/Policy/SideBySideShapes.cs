@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace DataVault.Benchmarks.Policy;
 
@@ -19,9 +20,9 @@ internal sealed record SideBySideShape(string Name, string ModelPath, string? Po
 /// </summary>
 internal static class SideBySideShapes
 {
-    public static readonly string[] Names = ["acl", "rbac", "rbac-small", "rbac-medium", "rbac-large", "rbac-domains", "abac", "keymatch", "priority"];
+    public static readonly string[] Names = ["acl", "rbac", "rbac-small", "rbac-medium", "rbac-large", "rbac-domains", "abac", "keymatch", "priority", "datavault"];
 
-    public static SideBySideShape Create(string name, string folder, string examples)
+    public static SideBySideShape? Create(string name, string folder, string examples, string policies)
     {
         var rng = new Random(20260522);
         return name switch
@@ -45,6 +46,7 @@ internal static class SideBySideShapes
                     .Prepend(["alice", "/alice_data/resource1", "GET"]).ToList()),
             "priority" => FromExample(name, folder, examples, "priority_model.conf", "priority_policy.csv",
                 Cross(["alice", "bob"], ["data1", "data2"], ["read", "write"])),
+            "datavault" => DataVault(folder, policies, rng),
             _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown shape"),
         };
     }
@@ -105,6 +107,76 @@ internal static class SideBySideShapes
             requests.Add([$"user{user}", $"data{data}", rng.Next(4) == 0 ? "write" : "read"]);
         }
         return new SideBySideShape(name, modelPath, policyPath, WriteRequests(dir, requests), roles + users, requests);
+    }
+
+    /// <summary>
+    /// DataVault's own model and policy (policies/), composed as docs/policy-model.md says (policy.csv plus g2
+    /// lines from jurisdictions.csv and g3 lines from fields.csv), with per-field requests as a scoped read
+    /// makes them. Null when the data files are not there.
+    /// </summary>
+    private static SideBySideShape? DataVault(string folder, string policies, Random rng)
+    {
+        var fieldsPath = Path.Combine(policies, "fields.csv");
+        var jurisdictionsPath = Path.Combine(policies, "jurisdictions.csv");
+        if (!File.Exists(fieldsPath) || !File.Exists(jurisdictionsPath) || !File.Exists(Path.Combine(policies, "policy.csv")))
+        {
+            return null;
+        }
+        var dir = Directory.CreateDirectory(Path.Combine(folder, "datavault")).FullName;
+        var modelPath = Path.Combine(dir, "model.conf");
+        File.Copy(Path.Combine(policies, "model.conf"), modelPath, overwrite: true);
+        var fields = File.ReadAllLines(fieldsPath).Skip(1).Where(l => l.Length > 0).Select(SplitCsv).Select(c => (Key: c[0], Category: c[4], Dept: c[5], Level: c[6])).ToList();
+        var tree = File.ReadAllLines(jurisdictionsPath).Skip(1).Where(l => l.Length > 0).Select(SplitCsv).Select(c => (Code: c[0], Parent: c[1], Kind: c[2])).ToList();
+        var policy = new StringBuilder(File.ReadAllText(Path.Combine(policies, "policy.csv"))).Append('\n');
+        foreach (var (code, parent, _) in tree.Where(t => t.Parent.Length > 0))
+        {
+            policy.Append("g2, ").Append(code).Append(", ").Append(parent).Append('\n');
+        }
+        foreach (var f in fields)
+        {
+            policy.Append("g3, ").Append(f.Key).Append(", cat:").Append(f.Category).Append('\n');
+            policy.Append("g3, ").Append(f.Key).Append(", owner:").Append(f.Dept).Append('\n');
+        }
+        var policyPath = Path.Combine(dir, "policy.csv");
+        File.WriteAllText(policyPath, policy.ToString());
+        var rules = policy.ToString().Split('\n').Count(l => l.Length > 0 && !l.StartsWith('#'));
+
+        var callers = new (string Role, string Dept, string Kind, string Purpose)[]
+        {
+            ("community-worker", "", "community", "community_service"), ("grid-worker", "", "grid", "grid_patrol"),
+            ("street-officer", "", "street", "community_service"), ("district-analyst", "", "district", "statistics"),
+            ("dept-caseworker", "civil_affairs", "district", "subsidy_eligibility"), ("dept-caseworker", "health", "district", "health_services"),
+            ("dept-caseworker", "public_security", "district", "public_security"), ("privacy-officer", "", "district", "privacy_review"),
+        };
+        var grids = tree.Where(t => t.Kind == "grid").Select(t => t.Code).ToList();
+        var fidelities = new[] { "clear", "masked", "category", "exists" };
+        var requests = new List<object?[]>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var caller = callers[rng.Next(callers.Length)];
+            var resident = grids[rng.Next(grids.Count)];
+            // The caller's jurisdiction: the resident's own ancestor of the caller's kind half of the time.
+            var own = Ancestor(tree, resident, caller.Kind) ?? resident;
+            var jurisdiction = rng.Next(2) == 0 ? own : Ancestor(tree, grids[rng.Next(grids.Count)], caller.Kind) ?? own;
+            var field = fields[rng.Next(fields.Count)];
+            requests.Add([caller.Role, jurisdiction, caller.Dept, resident, field.Key, field.Level, fidelities[rng.Next(fidelities.Length)], caller.Purpose]);
+        }
+        return new SideBySideShape("datavault", modelPath, policyPath, WriteRequests(dir, requests), rules, requests);
+    }
+
+    /// <summary>Splits on commas outside double quotes (the leading columns read here are never quoted).</summary>
+    private static string[] SplitCsv(string line) => Regex.Split(line, ",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
+
+    private static string? Ancestor(List<(string Code, string Parent, string Kind)> tree, string code, string kind)
+    {
+        for (var current = tree.FirstOrDefault(t => t.Code == code); current.Code is not null; current = tree.FirstOrDefault(t => t.Code == current.Parent))
+        {
+            if (current.Kind == kind)
+            {
+                return current.Code;
+            }
+        }
+        return null;
     }
 
     private static string WriteRequests(string dir, List<object?[]> requests)
