@@ -53,7 +53,7 @@ public sealed class DifferentialTests
         Assert.True(mismatches.Count == 0, $"seed {seed}: {mismatches.Count} mismatches with npm casbin {oracle.Version}:\n" + string.Join("\n\n", mismatches.Take(10)));
     }
 
-    /// <summary>Runs one case on both engines and describes every request where they differ.</summary>
+    /// <summary>How many requests of a family our engine allowed and denied.</summary>
     internal sealed class Tally
     {
         public int Allowed { get; set; }
@@ -61,6 +61,7 @@ public sealed class DifferentialTests
         public int Denied { get; set; }
     }
 
+    /// <summary>Runs one case on both engines and describes every request where they differ (lazily: stop early with Take).</summary>
     internal static IEnumerable<string> Compare(DifferentialOracle oracle, DifferentialCase generated, int seed, Tally tally)
     {
         var reply = oracle.Run(new OracleJob(generated.Model, generated.Policy, generated.Requests) { Functions = generated.Functions, MatchingFuncs = generated.MatchingFuncs });
