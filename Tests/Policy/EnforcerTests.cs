@@ -159,3 +159,30 @@ public sealed class EnforcerBehaviourTests
         Assert.Equal(6, result.Rule.Line);
     }
 }
+
+public sealed class LargeGraphTests
+{
+    [Fact]
+    public void FromText_LongChainOfRoles_LoadsAndDetectsACycleWithoutRecursion()
+    {
+        var chain = string.Join('\n', Enumerable.Range(0, 50_000).Select(i => $"g, r{i}, r{i + 1}"));
+
+        var loaded = Enforcer.FromText(PolicyFiles.RbacModel, "p, r5, data1, read\n" + chain);
+        var cyclic = Enforcer.FromText(PolicyFiles.RbacModel, chain + "\ng, r50000, r0");
+
+        Assert.True(loaded.IsSuccess);
+        Assert.True(loaded.Value.Enforce("r0", "data1", "read"));
+        Assert.False(loaded.Value.Enforce("r0", "data2", "read"));
+        Assert.Contains(cyclic.Errors, e => e.Line == 50_001 && e.Message.StartsWith("cycle detected in 'g': ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Enforce_BeyondMaxHierarchyLevel_IsDenied()
+    {
+        var chain = string.Join('\n', Enumerable.Range(0, 20).Select(i => $"g, r{i}, r{i + 1}"));
+        var enforcer = Enforcer.FromText(PolicyFiles.RbacModel, "p, r10, data1, read\np, r11, data2, read\n" + chain).Value;
+
+        Assert.True(enforcer.Enforce("r0", "data1", "read"));
+        Assert.False(enforcer.Enforce("r0", "data2", "read"));
+    }
+}
