@@ -98,7 +98,7 @@ public sealed partial class Enforcer
             return PolicyResult<Enforcer>.Failure(parsed.Errors);
         }
         var model = parsed.Value;
-        var errors = new List<PolicyError>(ValidateModel(model));
+        var errors = new List<PolicyError>(ValidateModel(model, new Dictionary<string, Func<object?[], object?>>(), allowUnknownFunctions: true));
         if (errors.Count > 0)
         {
             return PolicyResult<Enforcer>.Failure(errors);
@@ -110,7 +110,19 @@ public sealed partial class Enforcer
     }
 
     /// <summary>Compiles every matcher against the request and policy definitions it names, to report errors at load.</summary>
-    private static IEnumerable<PolicyError> ValidateModel(ModelDefinition model)
+    /// <summary>
+    /// Compiles every matcher with the functions registered so far and reports what cannot be evaluated,
+    /// unknown functions included (a tool such as <c>policy check</c> registers none, so these are errors there).
+    /// </summary>
+    public IReadOnlyList<PolicyError> CheckMatchers()
+    {
+        lock (_gate)
+        {
+            return [.. ValidateModel(_model, _functions, allowUnknownFunctions: false)];
+        }
+    }
+
+    private static IEnumerable<PolicyError> ValidateModel(ModelDefinition model, IReadOnlyDictionary<string, Func<object?[], object?>> functions, bool allowUnknownFunctions)
     {
         if (!model.Effects.ContainsKey("e"))
         {
@@ -120,7 +132,7 @@ public sealed partial class Enforcer
         {
             yield return new PolicyError(model.File, 0, 0, "missing matcher 'm' in [matchers]");
         }
-        var cache = new MatcherCache(model, new Dictionary<string, Func<object?[], object?>>());
+        var cache = new MatcherCache(model, new Dictionary<string, Func<object?[], object?>>(functions));
         foreach (var (key, matcher) in model.Matchers)
         {
             var (r, p) = InferContext(model, matcher.Text);
@@ -132,7 +144,7 @@ public sealed partial class Enforcer
             var (_, error) = cache.Get(r, p, key);
             // Unknown functions may be registered later with AddFunction. Other matchers than 'm' are
             // compiled for the context a caller names, so only their syntax is checked here.
-            if (error is null || error.Message.StartsWith("unknown function", StringComparison.Ordinal))
+            if (error is null || (allowUnknownFunctions && error.Message.StartsWith("unknown function", StringComparison.Ordinal)))
             {
                 continue;
             }

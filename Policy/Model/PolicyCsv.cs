@@ -14,29 +14,71 @@ internal static class PolicyCsv
     {
         var lines = new List<PolicyLine>();
         var errors = new List<PolicyError>();
-        var rows = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        for (var i = 0; i < rows.Length; i++)
+        var fields = new List<string>();
+        string? lastType = null;
+        var lineNumber = 0;
+        var position = 0;
+        // Scans the text line by line without splitting it into line strings first: a large policy
+        // (100k+ lines) then allocates only its field values.
+        while (position <= text.Length)
         {
-            var raw = rows[i];
+            var end = text.IndexOf('\n', position);
+            if (end < 0)
+            {
+                end = text.Length;
+            }
+            lineNumber++;
+            var raw = text.AsSpan(position, end - position);
+            position = end + 1;
             var trimmed = raw.Trim();
             if (trimmed.Length == 0 || trimmed[0] == '#')
             {
                 continue;
             }
             var column = raw.Length - raw.TrimStart().Length + 1;
-            if (SplitLine(trimmed, out var fields, out var errorAt) is { } error)
+            List<string> current;
+            if (trimmed.Contains('"'))
             {
-                errors.Add(new PolicyError(file, i + 1, column + errorAt, error));
+                if (SplitLine(trimmed.ToString(), out var quoted, out var errorAt) is { } error)
+                {
+                    errors.Add(new PolicyError(file, lineNumber, column + errorAt, error));
+                    continue;
+                }
+                current = quoted;
+            }
+            else
+            {
+                fields.Clear();
+                var rest = trimmed;
+                while (true)
+                {
+                    var comma = rest.IndexOf(',');
+                    var field = (comma < 0 ? rest : rest[..comma]).Trim();
+                    if (fields.Count == 0 && lastType is not null && field.SequenceEqual(lastType))
+                    {
+                        fields.Add(lastType);
+                    }
+                    else
+                    {
+                        fields.Add(field.ToString());
+                    }
+                    if (comma < 0)
+                    {
+                        break;
+                    }
+                    rest = rest[(comma + 1)..];
+                }
+                current = fields;
+            }
+            if (current.Count < 2)
+            {
+                errors.Add(new PolicyError(file, lineNumber, column, "a policy line needs a type and at least one value"));
                 continue;
             }
-            if (fields.Count < 2)
-            {
-                errors.Add(new PolicyError(file, i + 1, column, "a policy line needs a type and at least one value"));
-                continue;
-            }
-            var values = new string[fields.Count - 1];
-            fields.CopyTo(1, values, 0, values.Length);
-            lines.Add(new PolicyLine(fields[0], values, i + 1, column));
+            lastType = current[0];
+            var values = new string[current.Count - 1];
+            current.CopyTo(1, values, 0, values.Length);
+            lines.Add(new PolicyLine(current[0], values, lineNumber, column));
         }
         return errors.Count > 0
             ? PolicyResult<IReadOnlyList<PolicyLine>>.Failure(errors)

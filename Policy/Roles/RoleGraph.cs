@@ -53,6 +53,9 @@ internal sealed class RoleGraph
         _match = ResolveMatcher(options.MatchingFunction);
         _domainMatch = ResolveMatcher(options.DomainMatchingFunction);
         var mainCount = definition.HasDomain ? 3 : 2;
+        var hasConditions = options.LinkConditions.Count > 0;
+        DomainLinks? current = null;
+        string? currentDomain = null;
         foreach (var (values, line) in rules)
         {
             if (values.Length < 2)
@@ -61,27 +64,35 @@ internal sealed class RoleGraph
             }
             var domain = definition.HasDomain && values.Length >= 3 ? values[2] : "";
             var parameters = values.Length > mainCount ? values[mainCount..] : [];
-            options.LinkConditions.TryGetValue((values[0], values[1], domain), out var condition);
-            if (!_domains.TryGetValue(domain, out var links))
+            string? condition = null;
+            if (hasConditions)
             {
-                links = new DomainLinks();
-                _domains[domain] = links;
+                options.LinkConditions.TryGetValue((values[0], values[1], domain), out condition);
             }
-            if (!links.Parents.TryGetValue(values[0], out var parents))
+            if (current is null || !string.Equals(currentDomain, domain, StringComparison.Ordinal))
             {
-                parents = [];
-                links.Parents[values[0]] = parents;
+                if (!_domains.TryGetValue(domain, out current))
+                {
+                    current = new DomainLinks();
+                    _domains[domain] = current;
+                }
+                currentDomain = domain;
+            }
+            if (!current.Parents.TryGetValue(values[0], out var parents))
+            {
+                parents = new List<Link>(1);
+                current.Parents[values[0]] = parents;
             }
             // A link is kept once (rules differing only in custom data name the same link).
-            if (parents.Exists(l => l.Role == values[1]))
+            if (HasRole(parents, values[1]))
             {
                 continue;
             }
             parents.Add(new Link(values[1], parameters, condition, line));
-            if (!links.Children.TryGetValue(values[1], out var children))
+            if (!current.Children.TryGetValue(values[1], out var children))
             {
                 children = [];
-                links.Children[values[1]] = children;
+                current.Children[values[1]] = children;
             }
             children.Add(values[0]);
         }
@@ -102,6 +113,18 @@ internal sealed class RoleGraph
                 _closures[domain] = closures;
             }
         }
+    }
+
+    private static bool HasRole(List<Link> parents, string role)
+    {
+        foreach (var link in parents)
+        {
+            if (string.Equals(link.Role, role, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The roles a user reaches (the user excluded): an immutable view for the per-request cache.</summary>
@@ -385,46 +408,48 @@ internal sealed class RoleGraph
     {
         foreach (var (domain, links) in _domains)
         {
+            // Iterative depth-first search (a long chain of links must not exhaust the stack):
+            // 1 = on the current path, 2 = finished.
             var state = new Dictionary<string, int>(StringComparer.Ordinal);
             var path = new List<string>();
+            var stack = new Stack<(string Name, int Next)>();
             foreach (var start in links.Parents.Keys)
             {
-                if (Visit(start, links, state, path) is { } found)
+                // A node on a cycle has both a parent and a child; skipping the rest (plain users,
+                // top roles) keeps this linear in the number of roles, not of users.
+                if (state.ContainsKey(start) || !links.Children.ContainsKey(start))
                 {
-                    return (found.Cycle, domain, found.Line);
+                    continue;
+                }
+                stack.Push((start, 0));
+                state[start] = 1;
+                path.Add(start);
+                while (stack.Count > 0)
+                {
+                    var (name, next) = stack.Pop();
+                    var parents = links.Parents.TryGetValue(name, out var p) ? p : null;
+                    if (parents is null || next >= parents.Count)
+                    {
+                        state[name] = 2;
+                        path.RemoveAt(path.Count - 1);
+                        continue;
+                    }
+                    stack.Push((name, next + 1));
+                    var link = parents[next];
+                    if (!state.TryGetValue(link.Role, out var st))
+                    {
+                        state[link.Role] = 1;
+                        path.Add(link.Role);
+                        stack.Push((link.Role, 0));
+                    }
+                    else if (st == 1)
+                    {
+                        var from = path.IndexOf(link.Role);
+                        return ([.. path.Skip(from), link.Role], domain, link.Line);
+                    }
                 }
             }
         }
-        return null;
-    }
-
-    private static (List<string> Cycle, int Line)? Visit(string name, DomainLinks links, Dictionary<string, int> state, List<string> path)
-    {
-        // Iterative DFS would avoid deep recursion; hierarchies are shallow (depth-limited), so recursion is fine.
-        if (state.TryGetValue(name, out var s))
-        {
-            return null;
-        }
-        state[name] = 1;
-        path.Add(name);
-        if (links.Parents.TryGetValue(name, out var parents))
-        {
-            foreach (var link in parents)
-            {
-                if (state.TryGetValue(link.Role, out var st) && st == 1)
-                {
-                    var from = path.IndexOf(link.Role);
-                    var cycle = path.Skip(from).Append(link.Role).ToList();
-                    return (cycle, link.Line);
-                }
-                if (Visit(link.Role, links, state, path) is { } found)
-                {
-                    return found;
-                }
-            }
-        }
-        path.RemoveAt(path.Count - 1);
-        state[name] = 2;
         return null;
     }
 }

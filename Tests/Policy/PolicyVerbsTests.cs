@@ -54,6 +54,17 @@ public sealed class PolicyVerbsTests
     }
 
     [Fact]
+    public async Task Check_UnknownFunction_IsAnError()
+    {
+        using var folder = new PolicyFiles.TempFolder(("model.conf", PolicyFiles.RbacModel.Replace("r.obj == p.obj", "keyMatch9(r.obj, p.obj)", StringComparison.Ordinal)));
+
+        var (exit, output, _) = await RunAsync("", "check", folder.Path);
+
+        Assert.Equal(1, exit);
+        Assert.Equal($"{folder.File("model.conf")}:14:24: unknown function 'keyMatch9'\n", output);
+    }
+
+    [Fact]
     public async Task Check_RoleCycle_IsReportedAtTheClosingLink()
     {
         using var folder = new PolicyFiles.TempFolder(("m.conf", PolicyFiles.RbacModel), ("m.csv", "g, a, b\ng, b, c\ng, c, a\n"));

@@ -42,14 +42,16 @@ internal static class PolicyCheck
             var mine = policies.Where(p => BestModel(p, models) == model).ToList();
             if (mine.Count == 0)
             {
-                errors.AddRange(Enforcer.FromFiles(model, null).Errors);
+                var alone = Enforcer.FromFiles(model, null);
+                errors.AddRange(alone.IsSuccess ? alone.Value.CheckMatchers() : alone.Errors);
                 continue;
             }
             foreach (var policy in mine)
             {
                 var result = Enforcer.FromFiles(model, policy);
                 // A model error would repeat for each of its policies; report it once.
-                errors.AddRange(result.Errors.Where(e => !errors.Contains(e)));
+                var found = result.IsSuccess ? result.Value.CheckMatchers() : result.Errors;
+                errors.AddRange(found.Where(e => !errors.Contains(e)));
             }
         }
         summary = $"ok: {models.Count} model(s), {policies.Count} policy file(s)";
