@@ -119,7 +119,7 @@ public sealed class DifferentialDataVaultPolicyTests
     [InlineData("dept-caseworker", "health", District, OtherGridSameCommunity, "dibao", "exists", "subsidy_eligibility", false)]
     [InlineData("dept-caseworker", "health", District, OtherGridSameCommunity, "chronic_condition", "clear", "health_services", true)]
     // L5 community correction: only the statutory departments, for their own purpose.
-    [InlineData("dept-caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "clear", "public_security", true)]
+    [InlineData("dept-caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
     [InlineData("dept-caseworker", "justice", District, OtherGridSameCommunity, "community_correction", "clear", "community_correction", true)]
     [InlineData("dept-caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "exists", "statistics", false)]
     [InlineData("dept-caseworker", "civil_affairs", District, OtherGridSameCommunity, "community_correction", "exists", "subsidy_eligibility", false)]
