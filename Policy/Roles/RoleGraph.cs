@@ -127,24 +127,21 @@ internal sealed class RoleGraph
         return false;
     }
 
-    /// <summary>The roles a user reaches (the user excluded): an immutable view for the per-request cache.</summary>
-    internal sealed class Closure(string user, string[] roles)
+    /// <summary>True when <paramref name="role"/> is the user itself or one of its precomputed roles.</summary>
+    public static bool Reaches(string user, string[] roles, string role)
     {
-        public bool Contains(string role)
+        if (string.Equals(role, user, StringComparison.Ordinal))
         {
-            if (string.Equals(role, user, StringComparison.Ordinal))
+            return true;
+        }
+        foreach (var r in roles)
+        {
+            if (string.Equals(r, role, StringComparison.Ordinal))
             {
                 return true;
             }
-            foreach (var r in roles)
-            {
-                if (string.Equals(r, role, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-            return false;
         }
+        return false;
     }
 
     /// <summary>Breadth-first closure within the depth limit, reusing the caller's buffers (no patterns, no conditions).</summary>
@@ -356,11 +353,10 @@ internal sealed class RoleGraph
         return false;
     }
 
-    private string[]? RolesOf(string user, string? domain) =>
+    /// <summary>The precomputed roles a user reaches (the user excluded), or null when it has none; only when <see cref="SupportsClosure"/>.</summary>
+    public string[]? RolesOf(string user, string? domain) =>
         _closures.TryGetValue(domain ?? "", out var closures) && closures.TryGetValue(user, out var roles) ? roles : null;
 
-    /// <summary>The user and every role it reaches (only when <see cref="SupportsClosure"/>); allocates one small object.</summary>
-    public Closure GetClosure(string user, string? domain) => new(user, RolesOf(user, domain) ?? []);
 
     /// <summary>Direct roles of a user (Casbin's <c>GetRoles</c>).</summary>
     public List<string> GetRoles(string user, string? domain) => DirectRoles(user, domain);
