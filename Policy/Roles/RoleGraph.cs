@@ -50,8 +50,8 @@ internal sealed class RoleGraph
         Definition = definition;
         Options = options;
         _functions = functions;
-        _match = ResolveMatcher(options.MatchingFunction);
-        _domainMatch = ResolveMatcher(options.DomainMatchingFunction);
+        _match = ResolveMatcher(options.MatchingFunction, functions);
+        _domainMatch = ResolveMatcher(options.DomainMatchingFunction, functions);
         var mainCount = definition.HasDomain ? 3 : 2;
         var hasConditions = options.LinkConditions.Count > 0;
         DomainLinks? current = null;
@@ -204,14 +204,39 @@ internal sealed class RoleGraph
     /// <summary>True when a user's reachable roles can be computed once and cached (no patterns, no conditions).</summary>
     public bool SupportsClosure { get; }
 
-    private static Func<string, string, bool>? ResolveMatcher(string? name)
+    /// <summary>A builtin (keyMatch2…) or a registered custom function used as a name or domain matcher; an error in it is "no match".</summary>
+    private static Func<string, string, bool>? ResolveMatcher(string? name, IReadOnlyDictionary<string, Func<object?[], object?>> functions)
     {
         if (name is null)
         {
             return null;
         }
+        if (functions.TryGetValue(name, out var custom))
+        {
+            return (value, pattern) =>
+            {
+                try
+                {
+                    return custom([value, pattern]) is true;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    return false;
+                }
+            };
+        }
         var builtin = BuiltinFunctions.All[name];
-        return (value, pattern) => BuiltinFunctions.Invoke(builtin, [Value.FromString(value), Value.FromString(pattern)]).IsTrue;
+        return (value, pattern) =>
+        {
+            try
+            {
+                return BuiltinFunctions.Invoke(builtin, [Value.FromString(value), Value.FromString(pattern)]).IsTrue;
+            }
+            catch (MatcherException)
+            {
+                return false;
+            }
+        };
     }
 
     private bool NameMatches(string name, string pattern) => name == pattern || (_match is not null && _match(name, pattern));
