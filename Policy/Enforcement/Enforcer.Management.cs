@@ -358,12 +358,13 @@ public sealed partial class Enforcer
 
     private bool ConfigureRoles(string ptype, string? function, Func<RoleManagerOptions, RoleManagerOptions> change)
     {
-        if (function is not null && !BuiltinFunctions.All.ContainsKey(function) && !_functions.ContainsKey(function))
-        {
-            return false;
-        }
         return Change(() =>
         {
+            // Under the lock: AddFunction may be registering functions concurrently.
+            if (function is not null && !BuiltinFunctions.All.ContainsKey(function) && !_functions.ContainsKey(function))
+            {
+                return false;
+            }
             if (!_roleOptions.TryGetValue(ptype, out var options))
             {
                 return false;

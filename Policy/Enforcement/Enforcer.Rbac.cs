@@ -174,7 +174,7 @@ public sealed partial class Enforcer
             sub = FieldIndex(ptype, "sub") ?? 0;
             dom = FieldIndex(ptype, "dom") ?? 1;
         }
-        var domainMatch = graph?.Options.DomainMatchingFunction is { } f ? Matching.BuiltinFunctions.All[f] : null;
+        var domainMatch = graph?.Options.DomainMatchingFunction is { } f && Matching.BuiltinFunctions.All.TryGetValue(f, out var b) ? b : null;
         var result = new List<IReadOnlyList<string>>();
         foreach (var rule in snapshot.Policies.TryGetValue(ptype, out var set) ? set.Rules : [])
         {

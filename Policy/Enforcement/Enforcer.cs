@@ -639,13 +639,16 @@ public sealed partial class Enforcer
     /// </summary>
     private static int[]? Candidates(RuleSet set, CompiledMatcher matcher, EvalContext ctx)
     {
-        if (matcher.Equalities.Count == 0 || set.Rules.Length < 8)
+        if (matcher.Equalities.Length == 0 || set.Rules.Length < 8)
         {
             return null;
         }
         int[]? best = null;
-        foreach (var (policyIndex, requestIndex) in matcher.Equalities)
+        // An array and a for loop: no boxed enumerator on the hot path.
+        var equalities = matcher.Equalities;
+        for (var e = 0; e < equalities.Length; e++)
         {
+            var (policyIndex, requestIndex) = equalities[e];
             if (ctx.Request[requestIndex].AsString is not { } key)
             {
                 return null;

@@ -18,15 +18,18 @@ internal sealed class EvalContext
     public Value[] Request = [];
     public string[] Rule = [];
     public IRoleSource Roles = null!;
-    public RoleGraph.Closure?[] Sites = new RoleGraph.Closure?[4];
+    /// <summary>Per g-call site: the user whose closure is cached for this request, and its roles.</summary>
+    public string?[] SiteUsers = new string?[4];
+    public string[]?[] SiteRoles = new string[]?[4];
 
     public void BeginRequest(int siteCount)
     {
-        if (Sites.Length < siteCount)
+        if (SiteUsers.Length < siteCount)
         {
-            Sites = new RoleGraph.Closure?[siteCount];
+            SiteUsers = new string?[siteCount];
+            SiteRoles = new string[]?[siteCount];
         }
-        Array.Clear(Sites);
+        Array.Clear(SiteUsers);
     }
 }
 
@@ -49,7 +52,7 @@ internal sealed class CompiledMatcher
     public required int SiteCount { get; init; }
 
     /// <summary>Equality constraints <c>r.X == p.Y</c> in the top-level conjunction: (policy index, request index).</summary>
-    public required IReadOnlyList<(int PolicyIndex, int RequestIndex)> Equalities { get; init; }
+    public required (int PolicyIndex, int RequestIndex)[] Equalities { get; init; }
 }
 
 /// <summary>
@@ -104,7 +107,7 @@ internal sealed class Compiler
                 UsesPolicy = _usesPolicy,
                 UsesEval = _usesEval,
                 SiteCount = _sites,
-                Equalities = equalities,
+                Equalities = [.. equalities],
             }, null, 0);
         }
         catch (CompileException e)
@@ -559,8 +562,8 @@ internal sealed class Compiler
                 var d = domain is null ? null : domain(ctx).AsString;
                 return u is null || (domain is not null && d is null) ? Value.False : Value.FromBool(graph.HasLink(u, r, d));
             }
-            var closure = ctx.Sites[site];
-            if (closure is null)
+            var cachedUser = ctx.SiteUsers[site];
+            if (cachedUser is null)
             {
                 var u = user(ctx).AsString;
                 var d = domain is null ? null : domain(ctx).AsString;
@@ -568,10 +571,11 @@ internal sealed class Compiler
                 {
                     return Value.False;
                 }
-                closure = graph.GetClosure(u, d);
-                ctx.Sites[site] = closure;
+                cachedUser = u;
+                ctx.SiteUsers[site] = u;
+                ctx.SiteRoles[site] = graph.RolesOf(u, d) ?? [];
             }
-            return Value.FromBool(closure.Contains(r));
+            return Value.FromBool(RoleGraph.Reaches(cachedUser, ctx.SiteRoles[site]!, r));
         };
     }
 }

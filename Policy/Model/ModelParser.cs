@@ -29,6 +29,7 @@ internal static partial class ModelParser
         var entries = new List<Entry>();
         var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
         string? section = null;
+        var skipping = false;
         var sectionsSeen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < lines.Length; i++)
         {
@@ -51,15 +52,24 @@ internal static partial class ModelParser
                 var name = trimmed[1..close].Trim();
                 if (!SectionLetters.ContainsKey(name))
                 {
-                    errors.Add(new PolicyError(file, lineNumber, indent + 1, $"unknown section [{name}]"));
+                    // The section's own lines are not reported again: one error per unknown section.
+                    errors.Add(new PolicyError(file, lineNumber, indent + 1, name == "constraint_definition"
+                        ? "section [constraint_definition] is not supported (Casbin constraints are not implemented)"
+                        : $"unknown section [{name}]"));
                     section = null;
+                    skipping = true;
                     continue;
                 }
+                skipping = false;
                 if (!sectionsSeen.Add(name))
                 {
                     errors.Add(new PolicyError(file, lineNumber, indent + 1, $"duplicate section [{name}]"));
                 }
                 section = name;
+                continue;
+            }
+            if (skipping)
+            {
                 continue;
             }
             var eq = raw.IndexOf('=', StringComparison.Ordinal);

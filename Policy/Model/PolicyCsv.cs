@@ -15,6 +15,10 @@ internal static class PolicyCsv
         var lines = new List<PolicyLine>();
         var errors = new List<PolicyError>();
         var fields = new List<string>();
+        // Policies repeat values (actions, roles, objects): each distinct value is allocated once,
+        // which halves what a large policy keeps alive and what the collector has to promote.
+        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lookup = pool.GetAlternateLookup<ReadOnlySpan<char>>();
         string? lastType = null;
         var lineNumber = 0;
         var position = 0;
@@ -58,9 +62,18 @@ internal static class PolicyCsv
                     {
                         fields.Add(lastType);
                     }
+                    else if (lookup.TryGetValue(field, out var pooled))
+                    {
+                        fields.Add(pooled);
+                    }
                     else
                     {
-                        fields.Add(field.ToString());
+                        var value = field.ToString();
+                        if (pool.Count < 1_000_000)
+                        {
+                            pool[value] = value;
+                        }
+                        fields.Add(value);
                     }
                     if (comma < 0)
                     {

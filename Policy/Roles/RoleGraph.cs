@@ -50,8 +50,8 @@ internal sealed class RoleGraph
         Definition = definition;
         Options = options;
         _functions = functions;
-        _match = ResolveMatcher(options.MatchingFunction);
-        _domainMatch = ResolveMatcher(options.DomainMatchingFunction);
+        _match = ResolveMatcher(options.MatchingFunction, functions);
+        _domainMatch = ResolveMatcher(options.DomainMatchingFunction, functions);
         var mainCount = definition.HasDomain ? 3 : 2;
         var hasConditions = options.LinkConditions.Count > 0;
         DomainLinks? current = null;
@@ -127,24 +127,21 @@ internal sealed class RoleGraph
         return false;
     }
 
-    /// <summary>The roles a user reaches (the user excluded): an immutable view for the per-request cache.</summary>
-    internal sealed class Closure(string user, string[] roles)
+    /// <summary>True when <paramref name="role"/> is the user itself or one of its precomputed roles.</summary>
+    public static bool Reaches(string user, string[] roles, string role)
     {
-        public bool Contains(string role)
+        if (string.Equals(role, user, StringComparison.Ordinal))
         {
-            if (string.Equals(role, user, StringComparison.Ordinal))
+            return true;
+        }
+        foreach (var r in roles)
+        {
+            if (string.Equals(r, role, StringComparison.Ordinal))
             {
                 return true;
             }
-            foreach (var r in roles)
-            {
-                if (string.Equals(r, role, StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-            return false;
         }
+        return false;
     }
 
     /// <summary>Breadth-first closure within the depth limit, reusing the caller's buffers (no patterns, no conditions).</summary>
@@ -207,14 +204,39 @@ internal sealed class RoleGraph
     /// <summary>True when a user's reachable roles can be computed once and cached (no patterns, no conditions).</summary>
     public bool SupportsClosure { get; }
 
-    private static Func<string, string, bool>? ResolveMatcher(string? name)
+    /// <summary>A builtin (keyMatch2…) or a registered custom function used as a name or domain matcher; an error in it is "no match".</summary>
+    private static Func<string, string, bool>? ResolveMatcher(string? name, IReadOnlyDictionary<string, Func<object?[], object?>> functions)
     {
         if (name is null)
         {
             return null;
         }
+        if (functions.TryGetValue(name, out var custom))
+        {
+            return (value, pattern) =>
+            {
+                try
+                {
+                    return custom([value, pattern]) is true;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    return false;
+                }
+            };
+        }
         var builtin = BuiltinFunctions.All[name];
-        return (value, pattern) => BuiltinFunctions.Invoke(builtin, [Value.FromString(value), Value.FromString(pattern)]).IsTrue;
+        return (value, pattern) =>
+        {
+            try
+            {
+                return BuiltinFunctions.Invoke(builtin, [Value.FromString(value), Value.FromString(pattern)]).IsTrue;
+            }
+            catch (MatcherException)
+            {
+                return false;
+            }
+        };
     }
 
     private bool NameMatches(string name, string pattern) => name == pattern || (_match is not null && _match(name, pattern));
@@ -356,11 +378,10 @@ internal sealed class RoleGraph
         return false;
     }
 
-    private string[]? RolesOf(string user, string? domain) =>
+    /// <summary>The precomputed roles a user reaches (the user excluded), or null when it has none; only when <see cref="SupportsClosure"/>.</summary>
+    public string[]? RolesOf(string user, string? domain) =>
         _closures.TryGetValue(domain ?? "", out var closures) && closures.TryGetValue(user, out var roles) ? roles : null;
 
-    /// <summary>The user and every role it reaches (only when <see cref="SupportsClosure"/>); allocates one small object.</summary>
-    public Closure GetClosure(string user, string? domain) => new(user, RolesOf(user, domain) ?? []);
 
     /// <summary>Direct roles of a user (Casbin's <c>GetRoles</c>).</summary>
     public List<string> GetRoles(string user, string? domain) => DirectRoles(user, domain);

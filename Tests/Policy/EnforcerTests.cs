@@ -186,3 +186,20 @@ public sealed class LargeGraphTests
         Assert.False(enforcer.Enforce("r0", "data2", "read"));
     }
 }
+
+public sealed class RoleMatchingTests
+{
+    [Fact]
+    public void AddNamedMatchingFunc_CustomFunction_MatchesRoleNames()
+    {
+        var enforcer = Enforcer.FromText(PolicyFiles.RbacModel, "p, staff, data1, read\ng, team-*, staff\n").Value;
+        enforcer.AddFunction("prefixMatch", args => ((string)args[0]!).StartsWith(((string)args[1]!).TrimEnd('*'), StringComparison.Ordinal));
+        Assert.False(enforcer.Enforce("team-7", "data1", "read"));
+
+        Assert.True(enforcer.AddNamedMatchingFunc("g", "prefixMatch"));
+
+        Assert.True(enforcer.Enforce("team-7", "data1", "read"));
+        Assert.False(enforcer.Enforce("other", "data1", "read"));
+        Assert.False(enforcer.AddNamedMatchingFunc("g", "noSuchFunction"));
+    }
+}

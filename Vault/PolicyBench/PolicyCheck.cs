@@ -5,8 +5,9 @@ namespace DataVault.Vault.PolicyBench;
 /// <summary>
 /// <c>policy check</c>: finds the models (files whose content has <c>[request_definition]</c>) and policies
 /// (*.csv) among the inputs, and validates each policy against its model. With one model every policy is
-/// checked against it; with several, a policy goes with the model whose file name shares the longest
-/// prefix with its own (<c>rbac_model.conf</c> ↔ <c>rbac_policy.csv</c>).
+/// checked against it; with several, a policy goes with the model whose name, without the words "model"
+/// and "policy", is the same as its own, else shares the longest prefix with it
+/// (<c>rbac_with_domains_model.conf</c> ↔ <c>rbac_with_domains_policy.csv</c>).
 /// </summary>
 internal static class PolicyCheck
 {
@@ -89,9 +90,13 @@ internal static class PolicyCheck
 
     private static string BestModel(string policy, List<string> models)
     {
-        var name = Path.GetFileNameWithoutExtension(policy);
-        return models.OrderByDescending(m => CommonPrefix(Path.GetFileNameWithoutExtension(m), name)).ThenBy(m => m, StringComparer.Ordinal).First();
+        var name = Stem(policy);
+        return models.OrderByDescending(m => Stem(m) == name ? int.MaxValue : CommonPrefix(Stem(m), name)).ThenBy(m => m, StringComparer.Ordinal).First();
     }
+
+    /// <summary>The file name without the words "model" and "policy": <c>rbac_with_domains_model</c> → <c>rbac_with_domains</c>.</summary>
+    private static string Stem(string path) =>
+        string.Join('_', Path.GetFileNameWithoutExtension(path).Split('_', '-').Where(t => t is not ("model" or "policy")));
 
     private static int CommonPrefix(string a, string b)
     {
