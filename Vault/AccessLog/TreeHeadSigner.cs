@@ -7,9 +7,10 @@ using Org.BouncyCastle.Crypto.Signers;
 namespace DataVault.Vault.AccessLog;
 
 /// <summary>
-/// Signs tree heads with Ed25519 (RFC 8032). The key is derived from the vault's master key, so it
-/// never sits in the database beside the log it vouches for: someone who can rewrite the database
-/// still cannot produce a valid head. The key id is the start of SHA-256 of the public key.
+/// Signs tree heads with Ed25519 (RFC 8032). The seed comes from the key ring, wrapped by the
+/// master key, so it never sits in the clear beside the log it vouches for: someone who can
+/// rewrite the database still cannot produce a valid head. The key id is the start of SHA-256 of
+/// the public key.
 /// </summary>
 internal sealed class TreeHeadSigner
 {
@@ -30,10 +31,6 @@ internal sealed class TreeHeadSigner
     public string KeyId { get; }
 
     public byte[] PublicKey { get; }
-
-    /// <summary>Derives the log-signing seed from the master key (HKDF-SHA256, RFC 5869) with its own label.</summary>
-    public static byte[] DeriveSeed(ReadOnlySpan<byte> masterKey) =>
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, masterKey.ToArray(), Ed25519PrivateKeyParameters.KeySize, info: Encoding.ASCII.GetBytes("datavault/access-log/tree-head-signing/v1"));
 
     public static string KeyIdOf(byte[] publicKey) => Convert.ToHexString(SHA256.HashData(publicKey), 0, 8).ToLowerInvariant();
 
