@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DataVault.Vault.AccessLog;
 using DataVault.Vault.Hosting;
 
 namespace DataVault.Vault.Cli;
@@ -14,6 +15,7 @@ internal static class VaultCommandLine
     {
         var root = new RootCommand("DataVault: 居民数据保险库 / resident data vault. Run with no verb to serve.");
         // Feature verbs are added here, one line each.
+        root.Subcommands.Add(AuditCommand.Create());
         root.Subcommands.Add(PolicyBench.PolicyCommands.Create());
         return await root.Parse(args).InvokeAsync();
     }

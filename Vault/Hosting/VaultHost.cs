@@ -1,4 +1,6 @@
+using DataVault.Vault.AccessLog;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Storage;
 
@@ -22,6 +24,7 @@ public static class VaultHost
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);
+        services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
 
         return builder;
     }

@@ -36,7 +36,8 @@ internal sealed class KeyRing : IDisposable
     private readonly Lock _masterLock = new();
     private readonly ConcurrentDictionary<string, DataKey> _dataKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DataKey>.AlternateLookup<ReadOnlySpan<char>> _dataKeysByChars;
-    private readonly ConcurrentDictionary<BlindIndexKind, byte[]> _blindIndexKeys = new();
+    // Vault-wide secrets (blind-index HMAC keys, the access log's signing seed) by scope.
+    private readonly ConcurrentDictionary<string, byte[]> _vaultSecrets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private MasterKey? _master;
 
@@ -163,31 +164,39 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>The HMAC key of a blind-index kind (created on first use). Never leaves the vault.</summary>
-    public ReadOnlySpan<byte> BlindIndexKey(BlindIndexKind kind)
+    public ReadOnlySpan<byte> BlindIndexKey(BlindIndexKind kind) => VaultSecret(BlindIndexScope(kind), KeyPurpose.BlindIndex);
+
+    /// <summary>
+    /// The Ed25519 seed of the access log's tree-head key (created on first use). It is wrapped by
+    /// the master key like every other key, so whoever can rewrite the database still cannot sign
+    /// a tree head.
+    /// </summary>
+    public ReadOnlySpan<byte> LogSigningSeed() => VaultSecret(LogSigningScope, KeyPurpose.LogSigning);
+
+    private byte[] VaultSecret(string scope, KeyPurpose purpose)
     {
-        if (_blindIndexKeys.TryGetValue(kind, out var cached))
+        if (_vaultSecrets.TryGetValue(scope, out var cached))
         {
             return cached;
         }
-        var scope = BlindIndexScope(kind);
         using var db = _dbFactory.CreateDbContext();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var row = FindActive(db, scope);
             if (row is null)
             {
-                TryCreateVersion(db, scope, KeyPurpose.BlindIndex, level: null, districtCode: null, version: 1, reason: "first use");
+                TryCreateVersion(db, scope, purpose, level: null, districtCode: null, version: 1, reason: "first use");
                 continue;
             }
             var key = UnwrapOrThrow(row);
-            var winner = _blindIndexKeys.GetOrAdd(kind, key);
+            var winner = _vaultSecrets.GetOrAdd(scope, key);
             if (!ReferenceEquals(winner, key))
             {
                 CryptographicOperations.ZeroMemory(key);
             }
             return winner;
         }
-        throw new InvalidOperationException($"Could not obtain the blind-index key for {kind} after {MaxAttempts} attempts.");
+        throw new InvalidOperationException($"Could not obtain the key of scope {scope} after {MaxAttempts} attempts.");
     }
 
     /// <summary>Every key, for <c>keys status</c>.</summary>
@@ -409,6 +418,7 @@ internal sealed class KeyRing : IDisposable
         {
             KeyPurpose.Data => $"dk-{level}-{districtCode}-v{version}",
             KeyPurpose.BlindIndex => $"bi-{scope[3..]}-v{version}",
+            KeyPurpose.LogSigning => $"ls-{scope[4..]}-v{version}",
         };
         var material = RandomNumberGenerator.GetBytes(AesGcmKey.KeySize);
         try
@@ -489,6 +499,8 @@ internal sealed class KeyRing : IDisposable
 
     internal static string BlindIndexScope(BlindIndexKind kind) => $"bi/{kind}";
 
+    internal const string LogSigningScope = "log/tree-heads";
+
     public void Dispose()
     {
         foreach (var key in _dataKeys.Values)
@@ -496,11 +508,11 @@ internal sealed class KeyRing : IDisposable
             key.Dispose();
         }
         _dataKeys.Clear();
-        foreach (var key in _blindIndexKeys.Values)
+        foreach (var key in _vaultSecrets.Values)
         {
             CryptographicOperations.ZeroMemory(key);
         }
-        _blindIndexKeys.Clear();
+        _vaultSecrets.Clear();
         _master?.Dispose();
         _master = null;
     }

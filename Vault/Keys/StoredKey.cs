@@ -11,6 +11,8 @@ public enum KeyPurpose
     Data = 1,
     /// <summary>HMAC key of one kind of blind index.</summary>
     BlindIndex = 2,
+    /// <summary>Ed25519 seed that signs the access log's tree heads.</summary>
+    LogSigning = 3,
 }
 
 /// <summary>Life cycle of a key. Stored as a number: never renumber.</summary>

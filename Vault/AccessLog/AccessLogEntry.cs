@@ -1,0 +1,39 @@
+namespace DataVault.Vault.AccessLog;
+
+/// <summary>What was done with a resident's data. Stored as its lowercase name.</summary>
+public enum AccessAction
+{
+    Read,
+    List,
+    Reveal,
+    Export,
+    Aggregate,
+    BreakGlass,
+    Write,
+}
+
+/// <summary>One field as it left the vault: its key and the fidelity served (never its value).</summary>
+public sealed record ServedField(string FieldKey, string Fidelity);
+
+/// <summary>
+/// One access to one resident's data, as the resident will see it (DESIGN.md, "The access log").
+/// It names who, through which client, for what purpose and legal basis, under which grants and
+/// policy version, and which fields at which fidelity — never a value.
+/// </summary>
+public sealed record AccessLogEntry(
+    string ResidentId,
+    string DistrictCode,
+    AccessAction Action,
+    string ActorUserId,
+    string ActorUnit,
+    string ActorRole,
+    string? ClientId,
+    IReadOnlyList<ServedField> Fields,
+    string Purpose,
+    string LegalBasis,
+    IReadOnlyList<string> GrantChain,
+    string PolicyVersion,
+    string Decision);
+
+/// <summary>Where an entry landed: its log (the district), its position and its RFC 6962 leaf hash.</summary>
+public sealed record AccessLogReceipt(string LogId, long Index, byte[] LeafHash, DateTimeOffset RecordedAt);

@@ -1,0 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DataVault.Vault.AccessLog;
+
+/// <summary>Access-log tuning (section <c>AccessLog</c>).</summary>
+public sealed class AccessLogOptions
+{
+    public const string Section = "AccessLog";
+
+    /// <summary>Most entries committed in one transaction (group commit).</summary>
+    [Range(1, 10_000)]
+    public int MaxBatchEntries { get; set; } = 512;
+
+    /// <summary>
+    /// How often a district's log gets a new signed tree head while entries arrive. Entries after
+    /// the newest head are still covered by the stored tree; the head makes removing them evident.
+    /// Zero signs after every batch.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan TreeHeadInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

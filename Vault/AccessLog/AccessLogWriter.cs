@@ -1,0 +1,240 @@
+using System.Threading.Channels;
+using DataVault.Vault.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace DataVault.Vault.AccessLog;
+
+/// <summary>The log could not make an entry durable, so the access it records must not happen.</summary>
+public sealed class AccessLogUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// Appends entries durably before the data they describe leaves the vault (DESIGN.md: "If the
+/// entry cannot be made durable, the request fails"). Callers await <c>AppendAsync</c>;
+/// a single loop commits whatever has queued up in one transaction (group commit), so throughput
+/// grows with load while every caller still waits for its own commit.
+/// </summary>
+internal sealed partial class AccessLogWriter : IAsyncDisposable
+{
+    private readonly IDbContextFactory<VaultDbContext> _dbFactory;
+    private readonly TreeHeadSigner _signer;
+    private readonly TimeProvider _time;
+    private readonly AccessLogOptions _options;
+    private readonly ILogger<AccessLogWriter> _logger;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, LogFrontier> _frontiers = new(StringComparer.Ordinal);
+    // The newest signed head of each log: its size and when it was signed.
+    private readonly Dictionary<string, (long Size, long AtUnixMs)> _lastHeads = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+
+    public AccessLogWriter(IDbContextFactory<VaultDbContext> dbFactory, TreeHeadSigner signer, TimeProvider time, IOptions<AccessLogOptions> options, ILogger<AccessLogWriter> logger)
+    {
+        _dbFactory = dbFactory;
+        _signer = signer;
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public async Task<AccessLogReceipt> AppendAsync(AccessLogEntry entry, CancellationToken cancellationToken = default) =>
+        (await AppendAsync([entry], cancellationToken))[0];
+
+    /// <summary>Appends entries (all in one commit) and returns when they are durable.</summary>
+    /// <exception cref="AccessLogUnavailableException">the entries could not be made durable.</exception>
+    public Task<IReadOnlyList<AccessLogReceipt>> AppendAsync(IReadOnlyList<AccessLogEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(entries.Count);
+        var pending = new PendingAppend(entries, new TaskCompletionSource<IReadOnlyList<AccessLogReceipt>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new AccessLogUnavailableException("the access log is shut down");
+        }
+        // Cancelling the wait does not cancel the write: once queued, an entry is recorded either way.
+        return pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Signs a tree head for every district log written since its last head.</summary>
+    public async Task SignPendingTreeHeadsAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource<IReadOnlyList<AccessLogReceipt>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (_queue.Writer.TryWrite(new PendingAppend([], done)))
+        {
+            await done.Task.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingAppend>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            var forceHeads = false;
+            while (count < _options.MaxBatchEntries && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                count += next.Entries.Count;
+                forceHeads |= next.Entries.Count == 0;
+            }
+
+            try
+            {
+                var receipts = await WriteBatchAsync(batch, forceHeads);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(receipts[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                // Forget what we believed about the tree: the next batch re-reads it from the store.
+                _frontiers.Clear();
+                LogAppendFailed(_logger, count, ex.GetType().Name);
+                var failure = new AccessLogUnavailableException("the access log could not record this access durably; nothing was served", ex);
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetException(failure);
+                }
+            }
+        }
+    }
+
+    private async Task<List<IReadOnlyList<AccessLogReceipt>>> WriteBatchAsync(List<PendingAppend> batch, bool forceHeads)
+    {
+        await using var db = await _dbFactory.CreateDbContextAsync();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var now = _time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+
+        // Work on copies: the cached frontiers change only once the commit has succeeded.
+        var working = new Dictionary<string, LogFrontier>(StringComparer.Ordinal);
+        var results = new List<IReadOnlyList<AccessLogReceipt>>(batch.Count);
+        foreach (var pending in batch)
+        {
+            var receipts = new List<AccessLogReceipt>(pending.Entries.Count);
+            foreach (var entry in pending.Entries)
+            {
+                var logId = entry.DistrictCode;
+                if (!working.TryGetValue(logId, out var frontier))
+                {
+                    frontier = (await LoadFrontierAsync(db, logId)).Clone();
+                    working[logId] = frontier;
+                }
+
+                var row = ToRow(entry, frontier.Size, nowMs);
+                var leaf = MerkleHash.Leaf(row.CanonicalBytes());
+                var index = frontier.Size;
+                db.Add(row);
+                foreach (var node in frontier.Append(leaf))
+                {
+                    db.Add(new MerkleNodeRow { LogId = logId, Level = node.Level, Index = node.Index, Hash = node.Hash });
+                }
+                receipts.Add(new AccessLogReceipt(logId, index, leaf, now));
+            }
+            results.Add(receipts);
+        }
+
+        if (forceHeads)
+        {
+            foreach (var logId in _frontiers.Keys.Where(id => !working.ContainsKey(id)).ToList())
+            {
+                working[logId] = _frontiers[logId].Clone();
+            }
+        }
+
+        var signed = new List<(string LogId, long Size)>();
+        foreach (var (logId, frontier) in working)
+        {
+            var last = _lastHeads.GetValueOrDefault(logId);
+            var due = forceHeads || nowMs - last.AtUnixMs >= (long)_options.TreeHeadInterval.TotalMilliseconds;
+            if (due && frontier.Size > last.Size)
+            {
+                var root = frontier.RootHash();
+                db.Add(new TreeHeadRow
+                {
+                    LogId = logId,
+                    TreeSize = frontier.Size,
+                    SignedAtUnixMs = nowMs,
+                    RootHash = root,
+                    KeyId = _signer.KeyId,
+                    Signature = _signer.Sign(logId, frontier.Size, nowMs, root),
+                });
+                signed.Add((logId, frontier.Size));
+            }
+        }
+
+        await db.SaveChangesAsync();
+        await transaction.CommitAsync();
+
+        foreach (var (logId, frontier) in working)
+        {
+            _frontiers[logId] = frontier;
+        }
+        foreach (var (logId, size) in signed)
+        {
+            _lastHeads[logId] = (size, nowMs);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// The frontier of a district's log. The cached one is trusted only while the store agrees on the
+    /// size: another vault node may have appended since (PostgreSQL deployments run several).
+    /// </summary>
+    private async Task<LogFrontier> LoadFrontierAsync(VaultDbContext db, string logId)
+    {
+        var size = await db.Set<AccessLogRow>().Where(r => r.LogId == logId).Select(r => (long?)r.Index).MaxAsync() + 1 ?? 0;
+        if (_frontiers.TryGetValue(logId, out var cached) && cached.Size == size)
+        {
+            return cached;
+        }
+
+        var nodes = new List<MerkleNode>();
+        foreach (var (level, index) in LogFrontier.Coordinates(size))
+        {
+            var hash = await db.Set<MerkleNodeRow>()
+                .Where(n => n.LogId == logId && n.Level == level && n.Index == index)
+                .Select(n => n.Hash)
+                .SingleAsync();
+            nodes.Add(new MerkleNode(level, index, hash));
+        }
+        var frontier = LogFrontier.FromNodes(size, nodes);
+        _frontiers[logId] = frontier;
+        var lastHead = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId)
+            .OrderByDescending(h => h.TreeSize).Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
+        _lastHeads[logId] = lastHead is null ? (0, 0) : (lastHead.TreeSize, lastHead.SignedAtUnixMs);
+        return frontier;
+    }
+
+    private static AccessLogRow ToRow(AccessLogEntry entry, long index, long recordedAtUnixMs) => new()
+    {
+        LogId = entry.DistrictCode,
+        Index = index,
+        RecordedAtUnixMs = recordedAtUnixMs,
+        ResidentId = entry.ResidentId,
+        Action = entry.Action.ToString().ToLowerInvariant(),
+        ActorUserId = entry.ActorUserId,
+        ActorUnit = entry.ActorUnit,
+        ActorRole = entry.ActorRole,
+        ClientId = entry.ClientId,
+        Fields = string.Join(';', entry.Fields.Select(f => $"{f.FieldKey}={f.Fidelity}")),
+        Purpose = entry.Purpose,
+        LegalBasis = entry.LegalBasis,
+        GrantChain = string.Join('>', entry.GrantChain),
+        PolicyVersion = entry.PolicyVersion,
+        Decision = entry.Decision,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Access log batch of {EntryCount} entries failed ({ExceptionType}); the accesses were refused")]
+    private static partial void LogAppendFailed(ILogger logger, int entryCount, string exceptionType);
+
+    private sealed record PendingAppend(IReadOnlyList<AccessLogEntry> Entries, TaskCompletionSource<IReadOnlyList<AccessLogReceipt>> Completion);
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using DataVault.Vault.Cli;
+
+namespace DataVault.Vault.AccessLog;
+
+/// <summary><c>audit verify</c>: checks the whole access log and names the first bad entry.</summary>
+internal static class AuditCommand
+{
+    public static Command Create()
+    {
+        var verify = new Command("verify", "检查整个访问日志:每条记录与其哈希、每个签名树头 / Check every access-log entry against its hash and every signed tree head");
+        verify.SetAction(async (parseResult, cancellationToken) =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            await using var app = await VaultCommandLine.BuildHostAsync(cancellationToken);
+            var verifier = app.Services.GetRequiredService<AccessLogVerifier>();
+            var progress = new Progress<long>(n => error.Write($"\r已检查 {n:N0} 条 / {n:N0} entries checked"));
+
+            var report = await verifier.VerifyAsync(progress, cancellationToken);
+
+            error.WriteLine();
+            return Print(report, output);
+        });
+        return new Command("audit", "访问日志审计 / Access-log audit") { verify };
+    }
+
+    /// <summary>Prints the report; exit code 0 when the log is intact, 1 when it is not.</summary>
+    internal static int Print(LogVerificationReport report, TextWriter output)
+    {
+        output.WriteLine($"logs: {report.LogsChecked}  entries: {report.EntriesChecked}  tree heads: {report.TreeHeadsChecked}");
+        if (report.FirstProblem is { } problem)
+        {
+            var where = problem.EntryIndex is { } index ? $"district {problem.LogId}, entry {index}" : $"district {problem.LogId}";
+            output.WriteLine($"FAILED 访问日志已被篡改 / the access log was tampered with: {where}: {problem.Reason}");
+            return 1;
+        }
+        output.WriteLine("OK 访问日志完整 / the access log is intact");
+        return 0;
+    }
+}
