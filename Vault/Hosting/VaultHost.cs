@@ -1,3 +1,4 @@
+using DataVault.Vault.Encryption;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Storage;
 
@@ -20,6 +21,7 @@ public static class VaultHost
         services.AddVaultProblemDetails();
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
+        services.AddFieldEncryption(builder.Configuration);
 
         return builder;
     }
