@@ -1,5 +1,7 @@
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Problems;
+using DataVault.Vault.Residents;
+using DataVault.Vault.Seeding;
 using DataVault.Vault.Storage;
 
 namespace DataVault.Vault.Hosting;
@@ -22,6 +24,7 @@ public static class VaultHost
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);
+        services.AddResidents(builder.Configuration);
 
         return builder;
     }
@@ -46,6 +49,7 @@ public static class VaultHost
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
+        await app.Services.SeedDemoOnFirstRunAsync(app.Environment, cancellationToken);
     }
 }
 

@@ -40,20 +40,24 @@ internal sealed class ResidentRow
 
 internal sealed class ResidentRowConfiguration : IEntityTypeConfiguration<ResidentRow>
 {
-    public const string Table = "Residents";
+    public const string Table = "residents";
 
     public void Configure(EntityTypeBuilder<ResidentRow> b)
     {
         b.ToTable(Table);
         b.HasKey(r => r.Id);
-        b.Property(r => r.Id).HasMaxLength(32);
-        b.Property(r => r.DistrictCode).HasMaxLength(6);
-        b.Property(r => r.StreetCode).HasMaxLength(9);
-        b.Property(r => r.CommunityCode).HasMaxLength(12);
-        b.Property(r => r.GridCode).HasMaxLength(15);
-        b.Property(r => r.Version).IsConcurrencyToken();
-        b.Property(r => r.IdNumberIndex).HasMaxLength(32);
-        b.Property(r => r.PhoneIndex).HasMaxLength(32);
+        // snake_case names, as the other vault tables: PostgreSQL needs no quoting for them.
+        b.Property(r => r.Id).HasColumnName("id").HasMaxLength(32);
+        b.Property(r => r.DistrictCode).HasColumnName("district_code").HasMaxLength(6);
+        b.Property(r => r.StreetCode).HasColumnName("street_code").HasMaxLength(9);
+        b.Property(r => r.CommunityCode).HasColumnName("community_code").HasMaxLength(12);
+        b.Property(r => r.GridCode).HasColumnName("grid_code").HasMaxLength(15);
+        b.Property(r => r.Version).HasColumnName("version").IsConcurrencyToken();
+        b.Property(r => r.CreatedAt).HasColumnName("created_at");
+        b.Property(r => r.UpdatedAt).HasColumnName("updated_at");
+        b.Property(r => r.IdNumberIndex).HasColumnName("id_number_index").HasMaxLength(32);
+        b.Property(r => r.PhoneIndex).HasColumnName("phone_index").HasMaxLength(32);
+        b.Property(r => r.Data).HasColumnName("data");
         b.HasIndex(r => r.IdNumberIndex).IsUnique();
         b.HasIndex(r => r.PhoneIndex);
         b.HasIndex(r => new { r.DistrictCode, r.CommunityCode });

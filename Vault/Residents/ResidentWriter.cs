@@ -32,7 +32,7 @@ public sealed record WriteOutcome(int Row, string ResidentId, WriteKind Kind, IR
 /// </summary>
 internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer, TimeProvider time)
 {
-    private const string T = "\"" + ResidentRowConfiguration.Table + "\"";
+    private const string T = ResidentRowConfiguration.Table;
     private const int LookupChunk = 500;
 
     private sealed class State
@@ -49,16 +49,18 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
 
     public async Task<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ValidResident> batch, CancellationToken cancellationToken)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-        var transaction = tx.GetDbTransaction();
-
+        // Blind indexes and envelopes are computed BEFORE the write transaction: the key ring may
+        // reserve usage counts or create a key version in the database, and on SQLite that write
+        // would wait for our own open write transaction. Optimistic concurrency (Version, and the
+        // unique IdNumberIndex) catches anyone who wrote the same residents in between.
         var idIndexes = new byte[batch.Count][];
         Parallel.For(0, batch.Count, i => idIndexes[i] = indexer.Compute(BlindIndexKind.IdNumber, batch[i].IdNumber));
 
-        var existing = await LoadExistingAsync(connection, transaction, idIndexes, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+
+        var existing = await LoadExistingAsync(connection, null, idIndexes, cancellationToken);
         var states = new Dictionary<string, State>(StringComparer.Ordinal);
         var outcomes = new List<WriteOutcome>(batch.Count);
         var now = time.GetUtcNow().UtcDateTime;
@@ -117,6 +119,8 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
                 phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone));
         });
 
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var transaction = tx.GetDbTransaction();
         await using (var insert = CreateInsert(connection, transaction))
         await using (var update = CreateUpdate(connection, transaction))
         {
@@ -157,7 +161,7 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
 
     private sealed record ExistingRow(string Id, string CommunityCode, int Version, DateTime CreatedAt, byte[] Data);
 
-    private static async Task<Dictionary<string, ExistingRow>> LoadExistingAsync(DbConnection connection, DbTransaction transaction, byte[][] indexes, CancellationToken ct)
+    private static async Task<Dictionary<string, ExistingRow>> LoadExistingAsync(DbConnection connection, DbTransaction? transaction, byte[][] indexes, CancellationToken ct)
     {
         var found = new Dictionary<string, ExistingRow>(StringComparer.Ordinal);
         var distinct = indexes.DistinctBy(Convert.ToHexString).ToArray();
@@ -175,7 +179,7 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
                 p.Value = chunk[i];
                 command.Parameters.Add(p);
             }
-            command.CommandText = $"SELECT \"Id\", \"CommunityCode\", \"Version\", \"CreatedAt\", \"Data\", \"IdNumberIndex\" FROM {T} WHERE \"IdNumberIndex\" IN ({string.Join(',', names)})";
+            command.CommandText = $"SELECT id, community_code, version, created_at, data, id_number_index FROM {T} WHERE id_number_index IN ({string.Join(',', names)})";
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -188,14 +192,14 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
     }
 
     private static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction) => Prepare(connection, transaction,
-        $"INSERT INTO {T} (\"Id\", \"DistrictCode\", \"StreetCode\", \"CommunityCode\", \"GridCode\", \"Version\", \"CreatedAt\", \"UpdatedAt\", \"IdNumberIndex\", \"PhoneIndex\", \"Data\") " +
+        $"INSERT INTO {T} (id, district_code, street_code, community_code, grid_code, version, created_at, updated_at, id_number_index, phone_index, data) " +
         "VALUES (@id, @district, @street, @community, @grid, @version, @created, @updated, @idIndex, @phone, @data)",
         ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
         ("version", DbType.Int32), ("created", null), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("data", DbType.Binary));
 
     private static DbCommand CreateUpdate(DbConnection connection, DbTransaction transaction) => Prepare(connection, transaction,
-        $"UPDATE {T} SET \"DistrictCode\" = @district, \"StreetCode\" = @street, \"CommunityCode\" = @community, \"GridCode\" = @grid, " +
-        "\"Version\" = @version, \"UpdatedAt\" = @updated, \"PhoneIndex\" = @phone, \"Data\" = @data WHERE \"Id\" = @id AND \"Version\" = @oldVersion",
+        $"UPDATE {T} SET district_code = @district, street_code = @street, community_code = @community, grid_code = @grid, " +
+        "version = @version, updated_at = @updated, phone_index = @phone, data = @data WHERE id = @id AND version = @oldVersion",
         ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
         ("version", DbType.Int32), ("updated", null), ("phone", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
 

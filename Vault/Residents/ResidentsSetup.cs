@@ -32,6 +32,7 @@ internal static class ResidentsSetup
         services.AddSingleton<ResidentCodec>();
         services.AddSingleton<ResidentWriter>();
         services.AddSingleton<ResidentReader>();
+        services.AddSingleton<ResidentRotation>();
         services.AddSingleton<ResidentImporter>();
         services.AddSingleton<ResidentSeeder>();
         services.AddOptions<SeedingOptions>().Bind(configuration.GetSection(SeedingOptions.Section)).ValidateOnStart();
