@@ -24,7 +24,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
         var envelope = new byte[EnvelopeFormat.EnvelopeSize(keyId.Length, plaintext.Length)];
         var headerLength = EnvelopeFormat.WriteHeader(envelope, EnvelopeAlgorithm.Aes256Gcm, keyId);
         var nonce = envelope.AsSpan(headerLength, EnvelopeFormat.NonceSize);
-        RandomNumberGenerator.Fill(nonce);
+        NonceSource.Fill(nonce);
 
         var maxAad = EnvelopeFormat.MaxAssociatedDataSize(slot, headerLength);
         byte[]? rented = null;

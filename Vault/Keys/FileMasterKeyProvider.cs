@@ -37,7 +37,7 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new MasterKeyException($"The master key file {Path} cannot be read ({e.GetType().Name}).");
+            throw new MasterKeyException($"The master key file {Path} cannot be read: {e.Message}");
         }
         try
         {
@@ -74,22 +74,33 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
         {
             Base64.EncodeToUtf8(key, text, out _, out var written);
             text[written] = (byte)'\n';
+            // Written to a private temporary file and then linked into place without overwriting,
+            // so a node starting at the same moment sees either no key file or a complete one.
+            var temporary = $"{Path}.{Guid.NewGuid():N}.tmp";
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (!OperatingSystem.IsWindows())
             {
                 // Created with 0600 from the first byte, not chmod-ed afterwards: no window in which the key is readable.
                 options.UnixCreateMode = OwnerOnlyFile;
             }
-            using (var stream = new FileStream(Path, options))
+            try
             {
-                stream.Write(text, 0, written + 1);
-                stream.Flush(flushToDisk: true);
+                using (var stream = new FileStream(temporary, options))
+                {
+                    stream.Write(text, 0, written + 1);
+                    stream.Flush(flushToDisk: true);
+                }
+                File.Move(temporary, Path, overwrite: false);
+                LogCreated(logger, Path);
             }
-            LogCreated(logger, Path);
-        }
-        catch (IOException) when (File.Exists(Path))
-        {
-            // Another process created it first: use theirs.
+            catch (IOException) when (File.Exists(Path))
+            {
+                // Another process created it first: use theirs.
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
         }
         finally
         {
