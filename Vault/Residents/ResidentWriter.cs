@@ -54,7 +54,7 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
         // would wait for our own open write transaction. Optimistic concurrency (Version, and the
         // unique IdNumberIndex) catches anyone who wrote the same residents in between.
         var idIndexes = new byte[batch.Count][];
-        Parallel.For(0, batch.Count, i => idIndexes[i] = indexer.Compute(BlindIndexKind.IdNumber, batch[i].IdNumber));
+        ParallelWork.For(batch.Count, i => idIndexes[i] = indexer.Compute(BlindIndexKind.IdNumber, batch[i].IdNumber));
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -111,7 +111,7 @@ internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts,
         var dirty = states.Values.Where(s => s.Dirty).ToArray();
         var sealedRows = new (byte[] Data, byte[]? Phone)[dirty.Length];
         // Sealing is CPU-bound (AES-GCM per L3+ field): spread it over the cores, write serially.
-        Parallel.For(0, dirty.Length, i =>
+        ParallelWork.For(dirty.Length, i =>
         {
             var s = dirty[i];
             var phone = s.Values.GetValueOrDefault("phone");

@@ -54,7 +54,7 @@ internal sealed class ResidentSeeder(JurisdictionTree tree, ResidentValidator va
         {
             var valid = new ValidResident[batch.Count];
             var baseRow = row - batch.Count;
-            Parallel.For(0, batch.Count, i =>
+            ParallelWork.For(batch.Count, i =>
             {
                 var outcome = validator.Validate(baseRow + i + 1, batch[i]!.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
                 valid[i] = outcome.Resident ?? throw new InvalidOperationException(

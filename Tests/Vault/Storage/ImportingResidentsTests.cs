@@ -156,4 +156,25 @@ public sealed class ImportingResidentsTests
         var stored = await vault.Get<ResidentReader>().FindAsync(created.ResidentId, TestContext.Current.CancellationToken);
         Assert.Equal(("13987654321", "true", 2), (stored!.Values["phone"], stored.Values["dibao"], stored.Version));
     }
+
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Import_SamePersonTwiceInOneFile_OneResidentSecondRowReportsChangedKeys(StorageProvider provider)
+    {
+        await using var vault = await TestVault.CreateAsync(provider);
+        var csv = await Canaries.WriteAsync(vault.DataDirectory, "in.csv", Canaries.Csv(
+            "name,id_number,phone,community,employment_status",
+            $"张伟,{GoodId},13812345678,{Canaries.Community},employed",
+            $"张伟,{GoodId.ToLowerInvariant()},13812345678,{Canaries.Community},retired"), new UTF8Encoding(false));
+
+        var report = await vault.Get<ResidentImporter>().ImportAsync(csv, new ImportRequest(), TestContext.Current.CancellationToken);
+
+        Assert.Equal((1, 1), (report.Created, report.Updated));
+        Assert.Equal(report.Outcomes[0].ResidentId, report.Outcomes[1].ResidentId);
+        Assert.Equal(["employment_status"], report.Outcomes[1].ChangedKeys);
+        var stored = await vault.Get<ResidentReader>().FindByIdNumberAsync(GoodId, TestContext.Current.CancellationToken);
+        Assert.Equal("retired", stored!.Values["employment_status"]);
+        Assert.Equal(1, await vault.Get<ResidentReader>().CountAsync(TestContext.Current.CancellationToken));
+    }
 }
