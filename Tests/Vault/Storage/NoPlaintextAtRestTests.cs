@@ -2,6 +2,7 @@ using System.Text;
 using DataVault.Vault.Import;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace DataVault.Tests.Vault.Storage;
 
@@ -34,6 +35,10 @@ public sealed class NoPlaintextAtRestTests
                 ["emergency_contact_phone"] = "13377710296",
             },
         };
+        // Our own unpooled connection keeps the WAL file in place while we look (other tests clear
+        // the shared SQLite pool, and the last connection to close deletes the WAL).
+        var keepOpen = new SqliteConnection($"Data Source={Path.Combine(vault.DataDirectory, "vault.db")};Pooling=False");
+        await keepOpen.OpenAsync(ct);
         var keys = canaries[0].Keys.ToArray();
         var csv = new StringBuilder(string.Join(',', keys)).Append('\n');
         foreach (var c in canaries)
@@ -57,6 +62,7 @@ public sealed class NoPlaintextAtRestTests
 
         // While open (the WAL and -shm exist), then after closing every connection.
         AssertNoSecrets(vault.DataDirectory, secrets, expectWal: true);
+        await keepOpen.DisposeAsync();
         await vault.CloseAsync();
         AssertNoSecrets(vault.DataDirectory, secrets, expectWal: false);
     }
