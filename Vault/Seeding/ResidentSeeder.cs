@@ -48,19 +48,50 @@ internal sealed class ResidentSeeder(JurisdictionTree tree, ResidentValidator va
         var generator = new SyntheticResidents(tree, communities, request.Households, request.Residents, request.Seed);
         var clock = Stopwatch.StartNew();
         int created = 0, updated = 0, unchanged = 0, done = 0, row = 0;
-        var batch = new List<Dictionary<string, string>>(request.BatchSize);
+        using var people = generator.Generate().GetEnumerator();
 
-        async Task FlushAsync()
+        // Generates and validates the next batch. Only one runs at a time (the enumerator is
+        // sequential), but it overlaps the writer's work on the previous batch (docs/storage.md).
+        ValidResident[] Prepare()
         {
-            var valid = new ValidResident[batch.Count];
-            var baseRow = row - batch.Count;
-            ParallelWork.For(batch.Count, i =>
+            var raw = new List<Dictionary<string, string>>(request.BatchSize);
+            while (raw.Count < request.BatchSize && people.MoveNext())
             {
-                var outcome = validator.Validate(baseRow + i + 1, batch[i]!.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
+                ct.ThrowIfCancellationRequested();
+                raw.Add(people.Current);
+            }
+            var baseRow = row;
+            row += raw.Count;
+            var valid = new ValidResident[raw.Count];
+            ParallelWork.For(raw.Count, i =>
+            {
+                var outcome = validator.Validate(baseRow + i + 1, raw[i].Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value)));
                 valid[i] = outcome.Resident ?? throw new InvalidOperationException(
                     "synthetic resident failed validation: " + string.Join("; ", outcome.Errors));
             });
-            var outcomes = await writer.WriteAsync(valid, ct);
+            return valid;
+        }
+
+        var next = Task.Run(Prepare, ct);
+        while (true)
+        {
+            var batch = await next;
+            if (batch.Length == 0)
+            {
+                break;
+            }
+            next = Task.Run(Prepare, ct);
+            IReadOnlyList<WriteOutcome> outcomes;
+            try
+            {
+                outcomes = await writer.WriteAsync(batch, ct);
+            }
+            catch
+            {
+                // Let the running Prepare finish before the enumerator it uses is disposed.
+                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                throw;
+            }
             foreach (var o in outcomes)
             {
                 switch (o.Kind)
@@ -70,24 +101,8 @@ internal sealed class ResidentSeeder(JurisdictionTree tree, ResidentValidator va
                     case WriteKind.Unchanged: unchanged++; break;
                 }
             }
-            done += batch.Count;
-            batch.Clear();
+            done += batch.Length;
             progress?.Report(new SeedProgress(done, request.Residents, clock.Elapsed));
-        }
-
-        foreach (var resident in generator.Generate())
-        {
-            ct.ThrowIfCancellationRequested();
-            batch.Add(resident);
-            row++;
-            if (batch.Count == request.BatchSize)
-            {
-                await FlushAsync();
-            }
-        }
-        if (batch.Count > 0)
-        {
-            await FlushAsync();
         }
         return new SeedReport(done, created, updated, unchanged, clock.Elapsed);
     }
