@@ -37,13 +37,26 @@ public static class EncryptionSetup
 }
 
 /// <summary>Loads the master key when the host starts, so that a missing or exposed key stops the server before it serves anything.</summary>
-internal sealed class MasterKeyStartupCheck(KeyRing keyRing) : IHostedService
+internal sealed partial class MasterKeyStartupCheck(KeyRing keyRing, ILogger<MasterKeyStartupCheck> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        keyRing.EnsureMasterKey();
+        try
+        {
+            keyRing.EnsureMasterKey();
+        }
+        catch (MasterKeyException e)
+        {
+            // The message says what to fix and never holds key material; the operator sees it
+            // on its own line before the host's stack trace.
+            LogRefused(logger, e.Message);
+            throw;
+        }
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Critical, Message = "{Reason}")]
+    private static partial void LogRefused(ILogger logger, string reason);
 }

@@ -21,10 +21,10 @@ public enum EnvelopeAlgorithm : byte
 /// <summary>The parts of an envelope, as views into its bytes.</summary>
 internal readonly ref struct EnvelopeParts
 {
-    public EnvelopeParts(ReadOnlySpan<byte> header, string keyId, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag)
+    public EnvelopeParts(ReadOnlySpan<byte> header, ReadOnlySpan<byte> keyIdAscii, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag)
     {
         Header = header;
-        KeyId = keyId;
+        KeyIdAscii = keyIdAscii;
         Nonce = nonce;
         CiphertextAndTag = ciphertextAndTag;
     }
@@ -32,7 +32,10 @@ internal readonly ref struct EnvelopeParts
     /// <summary>Version, algorithm id, key id length and key id: authenticated as associated data.</summary>
     public ReadOnlySpan<byte> Header { get; }
 
-    public string KeyId { get; }
+    /// <summary>The key id's ASCII bytes (a string is made only when one is needed: a message or a cache miss).</summary>
+    public ReadOnlySpan<byte> KeyIdAscii { get; }
+
+    public string KeyId => Encoding.ASCII.GetString(KeyIdAscii);
 
     public ReadOnlySpan<byte> Nonce { get; }
 
@@ -108,7 +111,7 @@ internal static class EnvelopeFormat
         var headerSize = FixedHeaderSize + keyIdLength;
         parts = new EnvelopeParts(
             envelope[..headerSize],
-            Encoding.ASCII.GetString(keyIdBytes),
+            keyIdBytes,
             envelope.Slice(headerSize, NonceSize),
             envelope[(headerSize + NonceSize)..]);
         return null;

@@ -52,14 +52,14 @@ internal sealed class FieldCipher(KeyRing keyRing)
         {
             throw new EnvelopeException(malformed, slot.RecordId, slot.FieldKey);
         }
-        var key = keyRing.FindForDecryption(parts.KeyId, out var missing);
+        var key = keyRing.FindForDecryption(parts.KeyIdAscii, out var missing);
         if (key is null)
         {
             throw new EnvelopeException(missing ?? EnvelopeFailure.UnknownKey, slot.RecordId, slot.FieldKey, parts.KeyId);
         }
         // The associated data already binds the level and district; this check only turns a
         // moved value into a precise message instead of a generic authentication failure.
-        if (key.Level != slot.Level || !string.Equals(key.DistrictCode, slot.DistrictCode, StringComparison.Ordinal))
+        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.JurisdictionCode.AsSpan(0, 6)))
         {
             throw new EnvelopeException(EnvelopeFailure.KeyNotForSlot, slot.RecordId, slot.FieldKey, parts.KeyId);
         }
@@ -135,7 +135,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
     private static void CheckSlot(FieldSlot slot)
     {
         ArgumentNullException.ThrowIfNull(slot);
-        if (slot.JurisdictionCode is null || slot.JurisdictionCode.Length < 6 || !slot.JurisdictionCode.AsSpan(0, 6).ContainsAnyExcept("0123456789") is false)
+        if (slot.JurisdictionCode is not { Length: >= 6 } code || code.AsSpan(0, 6).ContainsAnyExceptInRange('0', '9'))
         {
             throw new ArgumentException("A slot's jurisdiction code starts with a six-digit district code.", nameof(slot));
         }

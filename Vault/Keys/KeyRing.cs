@@ -35,6 +35,7 @@ internal sealed class KeyRing : IDisposable
     private readonly ILogger<KeyRing> _logger;
     private readonly Lock _masterLock = new();
     private readonly ConcurrentDictionary<string, DataKey> _dataKeys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DataKey>.AlternateLookup<ReadOnlySpan<char>> _dataKeysByChars;
     private readonly ConcurrentDictionary<BlindIndexKind, byte[]> _blindIndexKeys = new();
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private MasterKey? _master;
@@ -51,6 +52,7 @@ internal sealed class KeyRing : IDisposable
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _dataKeysByChars = _dataKeys.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>Fingerprint of the master key in use (loads it on first call).</summary>
@@ -103,20 +105,38 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>
-    /// Makes sure (level, district) has an active key and a reserved block, without counting an
-    /// encryption. Call before a long write transaction (on SQLite, a reservation inside another
-    /// connection's write transaction would wait for it).
+    /// Makes sure (level, district) has an active key and at least <paramref name="encryptions"/>
+    /// reserved for this node (at least one block; at most a key's whole limit), without counting
+    /// an encryption. Call it before a write transaction with the number of values the
+    /// transaction will seal: on SQLite a reservation made while another connection holds the
+    /// write lock would wait for that transaction, so none should be needed inside it.
     /// </summary>
-    public void WarmUp(SensitivityLevel level, string districtCode)
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(encryptions);
         var lease = LeaseFor(level, districtCode);
         lock (lease)
         {
-            if (lease.Key is null || lease.Remaining == 0)
+            if (lease.Key is null || lease.Remaining < Math.Min(encryptions, _options.RetireAfterEncryptions) || lease.Remaining == 0)
             {
-                Refill(lease, level, districtCode);
+                // What is left of the current block is given up: the count stays conservative.
+                Refill(lease, level, districtCode, encryptions);
             }
         }
+    }
+
+    /// <summary>The data key for decryption, by the key id's ASCII bytes as the envelope holds them.</summary>
+    public DataKey? FindForDecryption(ReadOnlySpan<byte> keyIdAscii, out EnvelopeFailure? failure)
+    {
+        // Looked up without allocating a string: a record opens ~30 values, all with cached keys.
+        Span<char> chars = stackalloc char[EnvelopeFormat.MaxKeyIdLength];
+        var length = System.Text.Encoding.ASCII.GetChars(keyIdAscii, chars);
+        if (_dataKeysByChars.TryGetValue(chars[..length], out var cached))
+        {
+            failure = null;
+            return cached;
+        }
+        return FindForDecryption(new string(chars[..length]), out failure);
     }
 
     /// <summary>The data key <paramref name="keyId"/> for decryption, or why it cannot be had.</summary>
@@ -160,7 +180,12 @@ internal sealed class KeyRing : IDisposable
                 continue;
             }
             var key = UnwrapOrThrow(row);
-            return _blindIndexKeys.GetOrAdd(kind, key);
+            var winner = _blindIndexKeys.GetOrAdd(kind, key);
+            if (!ReferenceEquals(winner, key))
+            {
+                CryptographicOperations.ZeroMemory(key);
+            }
+            return winner;
         }
         throw new InvalidOperationException($"Could not obtain the blind-index key for {kind} after {MaxAttempts} attempts.");
     }
@@ -322,10 +347,10 @@ internal sealed class KeyRing : IDisposable
     }
 
     /// <summary>Reserves a block on the active key of the scope, creating or rolling over versions as needed. Caller holds the lease's lock.</summary>
-    private void Refill(Lease lease, SensitivityLevel level, string districtCode)
+    private void Refill(Lease lease, SensitivityLevel level, string districtCode, long minimum = 0)
     {
         var scope = DataScope(level, districtCode);
-        var block = Math.Min(_options.ReservationBlock, _options.RetireAfterEncryptions);
+        var block = Math.Min(Math.Max(_options.ReservationBlock, minimum), _options.RetireAfterEncryptions);
         var ceiling = _options.RetireAfterEncryptions - block;
         using var db = _dbFactory.CreateDbContext();
         for (var attempt = 0; attempt < MaxAttempts; attempt++)

@@ -22,7 +22,7 @@ public class EncryptionBenchmarks
     private const string Community = "510107001007";
 
     // A synthetic resident, shaped like the schema: (field key, level, value).
-    private static readonly (string Key, SensitivityLevel Level, string Value)[] Resident =
+    internal static readonly (string Key, SensitivityLevel Level, string Value)[] Resident =
     [
         ("name", SensitivityLevel.L3, "欧阳晓明"),
         ("former_name", SensitivityLevel.L3, "欧阳小明"),
@@ -66,24 +66,31 @@ public class EncryptionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _dataDirectory = Directory.CreateTempSubdirectory("dv-bench-enc-").FullName;
+        (_services, _dataDirectory) = StartVault();
+        _cipher = _services.GetRequiredService<FieldCipher>();
+        _slots = [.. Resident.Select(f => new FieldSlot("r-000000123", f.Key, Community, f.Level))];
+        _values = [.. Resident.Select(f => System.Text.Encoding.UTF8.GetBytes(f.Value))];
+        _envelopes = [.. _slots.Select((s, i) => _cipher.Seal(s, _values[i]))];
+    }
+
+    /// <summary>The encryption feature as the host composes it, on SQLite in a temporary data directory.</summary>
+    internal static (ServiceProvider Services, string DataDirectory) StartVault()
+    {
+        var dataDirectory = Directory.CreateTempSubdirectory("dv-bench-enc-").FullName;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Vault:DataDirectory"] = _dataDirectory,
+            ["Vault:DataDirectory"] = dataDirectory,
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddVaultStorage(configuration);
         services.AddFieldEncryption(configuration);
-        _services = services.BuildServiceProvider();
-        using (var db = _services.GetRequiredService<IDbContextFactory<VaultDbContext>>().CreateDbContext())
+        var provider = services.BuildServiceProvider();
+        using (var db = provider.GetRequiredService<IDbContextFactory<VaultDbContext>>().CreateDbContext())
         {
             db.Database.EnsureCreated();
         }
-        _cipher = _services.GetRequiredService<FieldCipher>();
-        _slots = [.. Resident.Select(f => new FieldSlot("r-000000123", f.Key, Community, f.Level))];
-        _values = [.. Resident.Select(f => System.Text.Encoding.UTF8.GetBytes(f.Value))];
-        _envelopes = [.. _slots.Select((s, i) => _cipher.Seal(s, _values[i]))];
+        return (provider, dataDirectory);
     }
 
     [GlobalCleanup]

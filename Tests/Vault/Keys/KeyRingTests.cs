@@ -257,3 +257,46 @@ public sealed class KeyRingTests
         Assert.Null(unwrapper.TryUnwrap("dk-L3-510107-v2", row.WrappedKey)); // the key id is bound as associated data
     }
 }
+
+public sealed class KeyRingWarmUpTests
+{
+    [Fact]
+    public async Task WarmUp_ForABatch_ReservesItUpFront_SoSealsNeedNoDatabaseWrite()
+    {
+        await using var vault = await KeyRingHarness.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Encryption:RetireAfterEncryptions"] = "1000",
+            ["Encryption:ReservationBlock"] = "10",
+        });
+        var slot = new FieldSlot("r-1", "phone", "510107001007", SensitivityLevel.L3);
+
+        vault.KeyRing.WarmUp(SensitivityLevel.L3, "510107", encryptions: 250);
+        var reserved = (await vault.StatusAsync()).Single().EncryptionsReserved;
+        for (var i = 0; i < 250; i++)
+        {
+            _ = vault.Cipher.SealString(slot, "x");
+        }
+
+        Assert.Equal(250, reserved);
+        Assert.Equal(250, (await vault.StatusAsync()).Single().EncryptionsReserved);
+        _ = vault.Cipher.SealString(slot, "x");
+        Assert.Equal(260, (await vault.StatusAsync()).Single().EncryptionsReserved);
+    }
+
+    [Fact]
+    public async Task WarmUp_MoreThanTheKeyHasLeft_RollsOverFirst()
+    {
+        await using var vault = await KeyRingHarness.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Encryption:RetireAfterEncryptions"] = "100",
+            ["Encryption:ReservationBlock"] = "10",
+        });
+        var slot = new FieldSlot("r-1", "phone", "510107001007", SensitivityLevel.L3);
+        vault.KeyRing.WarmUp(SensitivityLevel.L3, "510107", encryptions: 60);
+
+        vault.KeyRing.WarmUp(SensitivityLevel.L3, "510107", encryptions: 70);
+
+        Assert.Equal("dk-L3-510107-v2", FieldCipher.KeyIdOf(vault.Cipher.SealString(slot, "x")));
+        Assert.Equal([60L, 70L], (await vault.StatusAsync()).Select(k => k.EncryptionsReserved));
+    }
+}
