@@ -1,4 +1,7 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace DataVault.Benchmarks;
 
@@ -34,7 +37,10 @@ public static class BenchmarkEntry
             return await command.RunAsync(args[1..]);
         }
 
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args);
+        // In-process by default: the out-of-process runner looks for a project named after the
+        // assembly (DataVault.Benchmarks), and ours is Tests/Benchmarks/Benchmarks.csproj.
+        var config = DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).AsDefault());
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntry).Assembly).Run(args, config);
         return 0;
     }
 }

@@ -17,6 +17,7 @@ internal static class VaultCommandLine
         root.Subcommands.Add(SeedCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(PolicyBench.PolicyCommands.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
