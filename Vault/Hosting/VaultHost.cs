@@ -1,7 +1,6 @@
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
-using DataVault.Vault.Seeding;
 using DataVault.Vault.Storage;
 
 namespace DataVault.Vault.Hosting;
@@ -49,7 +48,6 @@ public static class VaultHost
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
-        await app.Services.SeedDemoOnFirstRunAsync(app.Environment, cancellationToken);
     }
 }
 

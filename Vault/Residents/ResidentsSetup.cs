@@ -36,6 +36,8 @@ internal static class ResidentsSetup
         services.AddSingleton<ResidentImporter>();
         services.AddSingleton<ResidentSeeder>();
         services.AddOptions<SeedingOptions>().Bind(configuration.GetSection(SeedingOptions.Section)).ValidateOnStart();
+        // After AddFieldEncryption's master-key check (VaultHost registers encryption first).
+        services.AddHostedService<DemoSeedingOnFirstRun>();
         return services;
     }
 }

@@ -4,6 +4,8 @@ using DataVault.Vault.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 using Npgsql;
 
 namespace DataVault.Tests.Vault.Storage;
@@ -87,6 +89,7 @@ internal sealed class TestVault : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
         var services = new ServiceCollection();
         services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production, ApplicationName = "DataVault.Vault" });
         services.AddVaultStorage(configuration);
         services.AddFieldEncryption(configuration);
         services.AddResidents(configuration);
