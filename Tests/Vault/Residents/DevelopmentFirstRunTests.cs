@@ -24,6 +24,9 @@ public sealed class DevelopmentFirstRunTests
         await using var again = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Development").UseSetting("Vault:DataDirectory", dataDir));
         using var client2 = again.CreateClient();
         Assert.Equal(10_737, await again.Services.GetRequiredService<ResidentReader>().CountAsync(ct));
+        await again.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDir, recursive: true);
     }
 
     [Fact]
@@ -34,5 +37,8 @@ public sealed class DevelopmentFirstRunTests
         using var client = factory.CreateClient();
 
         Assert.Equal(0, await factory.Services.GetRequiredService<ResidentReader>().CountAsync(TestContext.Current.CancellationToken));
+        await factory.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataDir, recursive: true);
     }
 }

@@ -86,16 +86,25 @@ internal sealed class TestVault : IAsyncDisposable
             config[k] = v;
         }
 
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production, ApplicationName = "DataVault.Vault" });
-        services.AddVaultStorage(configuration);
-        services.AddFieldEncryption(configuration);
-        services.AddResidents(configuration);
-        var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-        await provider2.MigrateVaultStorageAsync(ct);
-        return new TestVault(provider2, dataDirectory, provider, admin, database);
+        try
+        {
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production, ApplicationName = "DataVault.Vault" });
+            services.AddVaultStorage(configuration);
+            services.AddFieldEncryption(configuration);
+            services.AddResidents(configuration);
+            var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+            await provider2.MigrateVaultStorageAsync(ct);
+            return new TestVault(provider2, dataDirectory, provider, admin, database);
+        }
+        catch
+        {
+            // Setup failed after the database was created: drop it rather than leak it.
+            await new TestVault(new ServiceCollection().BuildServiceProvider(), dataDirectory, provider, admin, database).DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Closes every connection to the store (SQLite keeps pooled handles open otherwise).</summary>
