@@ -10,7 +10,7 @@ public sealed class HostStartsTests
     public async Task Healthz_FreshDataDirectory_ReturnsOk()
     {
         var dataDir = Directory.CreateTempSubdirectory("dv-host-").FullName;
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir));
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir).UseSetting("Seeding:DemoOnFirstRun", "false"));
         using var client = factory.CreateClient();
 
         var response = await client.GetAsync("/healthz", TestContext.Current.CancellationToken);
@@ -24,7 +24,7 @@ public sealed class HostStartsTests
     public async Task OpenApi_Document_IsServed()
     {
         var dataDir = Directory.CreateTempSubdirectory("dv-host-").FullName;
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir));
+        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("Vault:DataDirectory", dataDir).UseSetting("Seeding:DemoOnFirstRun", "false"));
         using var client = factory.CreateClient();
 
         var json = await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);

@@ -16,6 +16,9 @@ internal static class VaultCommandLine
         var root = new RootCommand("DataVault: 居民数据保险库 / resident data vault. Run with no verb to serve.");
         // Feature verbs are added here, one line each.
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(SeedCommand.Create());
+        root.Subcommands.Add(ImportCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(PolicyBench.PolicyCommands.Create());
         return await root.Parse(args).InvokeAsync();
     }

@@ -2,6 +2,7 @@ using DataVault.Vault.AccessLog;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
+using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 
 namespace DataVault.Vault.Hosting;
@@ -25,6 +26,7 @@ public static class VaultHost
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
+        services.AddResidents(builder.Configuration);
 
         return builder;
     }

@@ -1,0 +1,48 @@
+using DataVault.Vault.Residents;
+using DataVault.Vault.Schema;
+using DataVault.Vault.Seeding;
+using DataVault.Vault.Storage;
+
+namespace DataVault.Tests.Vault.Storage;
+
+public sealed class SeedingTests
+{
+    [Theory]
+    [InlineData(StorageProvider.Sqlite)]
+    [InlineData(StorageProvider.Postgres)]
+    public async Task Seed_SameSeedTwice_SecondRunChangesNothing(StorageProvider provider)
+    {
+        await using var vault = await TestVault.CreateAsync(provider);
+        var ct = TestContext.Current.CancellationToken;
+        var seeder = vault.Get<ResidentSeeder>();
+
+        var first = await seeder.SeedAsync(new SeedRequest(Residents: 300, Seed: 42, BatchSize: 128), null, ct);
+        var second = await seeder.SeedAsync(new SeedRequest(Residents: 300, Seed: 42, BatchSize: 128), null, ct);
+
+        Assert.Equal((300, 0, 0), (first.Created, first.Updated, first.Unchanged));
+        Assert.Equal((0, 0, 300), (second.Created, second.Updated, second.Unchanged));
+        Assert.Equal(300, await vault.Get<ResidentReader>().CountAsync(ct));
+    }
+
+    [Fact]
+    public async Task Seed_DemoCommunity_HasYsShapeAndValidPeople()
+    {
+        await using var vault = await TestVault.CreateAsync(StorageProvider.Sqlite);
+        var ct = TestContext.Current.CancellationToken;
+        var report = await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(), null, ct);
+
+        Assert.Equal(10_737, report.Created);
+        var households = new HashSet<string>();
+        var compounds = new HashSet<string>();
+        var today = new DateOnly(2026, 1, 1);
+        await foreach (var r in vault.Get<ResidentReader>().ReadAllAsync(ct))
+        {
+            households.Add(r.Values["household_id"]);
+            compounds.Add(r.Values["compound"]);
+            Assert.Null(ChineseIdNumber.Check(r.Values["id_number"], today));
+            Assert.Equal(SeedRequest.DemoCommunity, r.CommunityCode);
+        }
+        Assert.Equal(3_727, households.Count);
+        Assert.Equal(9, compounds.Count);
+    }
+}

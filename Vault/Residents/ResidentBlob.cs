@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Text;
+
+namespace DataVault.Vault.Residents;
+
+/// <summary>One entry of a resident blob: a field key and its bytes (UTF-8 for L1/L2, an envelope for L3+).</summary>
+internal readonly record struct BlobEntry(string Key, bool IsEnvelope, ReadOnlyMemory<byte> Bytes);
+
+/// <summary>
+/// The compact binary form of a resident's field values (docs/storage.md, "Resident blob"):
+/// <code>
+/// blob  = version:u8 (=1) count:varint entry*
+/// entry = keyLength:u8 key:ASCII kind:u8 (0 plain UTF-8, 1 envelope) length:varint bytes
+/// </code>
+/// Field keys are stored by name, not by position, so reordering or adding lines in
+/// <c>policies/fields.csv</c> never changes the meaning of stored data. Entries are sorted by key
+/// so the same values always encode to the same layout.
+/// </summary>
+internal static class ResidentBlob
+{
+    public const byte FormatVersion = 1;
+
+    public static byte[] Encode(IReadOnlyList<BlobEntry> entries)
+    {
+        var writer = new ArrayBufferWriter<byte>(256);
+        writer.Write([FormatVersion]);
+        WriteVarint(writer, (uint)entries.Count);
+        foreach (var e in entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            var keyLength = Encoding.ASCII.GetByteCount(e.Key);
+            if (keyLength is 0 or > 255)
+            {
+                throw new ArgumentException("field key length must be 1..255", nameof(entries));
+            }
+            writer.Write([(byte)keyLength]);
+            Encoding.ASCII.GetBytes(e.Key, writer.GetSpan(keyLength));
+            writer.Advance(keyLength);
+            writer.Write([e.IsEnvelope ? (byte)1 : (byte)0]);
+            WriteVarint(writer, (uint)e.Bytes.Length);
+            writer.Write(e.Bytes.Span);
+        }
+        return writer.WrittenSpan.ToArray();
+    }
+
+    public static List<BlobEntry> Decode(ReadOnlyMemory<byte> blob)
+    {
+        var span = blob.Span;
+        if (span.Length < 2 || span[0] != FormatVersion)
+        {
+            throw new InvalidDataException("unsupported resident blob version");
+        }
+        var pos = 1;
+        var count = ReadVarint(span, ref pos);
+        var entries = new List<BlobEntry>((int)Math.Min(count, 256));
+        for (var i = 0; i < count; i++)
+        {
+            int keyLength = span[pos++];
+            var key = Encoding.ASCII.GetString(span.Slice(pos, keyLength));
+            pos += keyLength;
+            var isEnvelope = span[pos++] switch
+            {
+                0 => false,
+                1 => true,
+                _ => throw new InvalidDataException("unknown resident blob entry kind"),
+            };
+            var length = (int)ReadVarint(span, ref pos);
+            entries.Add(new BlobEntry(key, isEnvelope, blob.Slice(pos, length)));
+            pos += length;
+        }
+        if (pos != span.Length)
+        {
+            throw new InvalidDataException("trailing bytes in resident blob");
+        }
+        return entries;
+    }
+
+    private static void WriteVarint(ArrayBufferWriter<byte> writer, uint value)
+    {
+        Span<byte> buffer = stackalloc byte[5];
+        var n = 0;
+        while (value >= 0x80)
+        {
+            buffer[n++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        buffer[n++] = (byte)value;
+        writer.Write(buffer[..n]);
+    }
+
+    private static uint ReadVarint(ReadOnlySpan<byte> span, ref int pos)
+    {
+        uint value = 0;
+        for (var shift = 0; shift < 35; shift += 7)
+        {
+            var b = span[pos++];
+            value |= (uint)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+        throw new InvalidDataException("bad varint in resident blob");
+    }
+}

@@ -1,0 +1,100 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace DataVault.Vault.Storage;
+
+/// <summary>
+/// Creates the provider-specific <see cref="VaultDbContext"/> chosen by <c>Storage:Provider</c>.
+/// Options are built once; contexts are cheap and short-lived (one per unit of work).
+/// </summary>
+internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
+{
+    private readonly Func<VaultDbContext> _create;
+
+    public VaultDbContextFactory(IOptions<StorageOptions> storage, IOptions<VaultOptions> vault)
+    {
+        Provider = storage.Value.Provider;
+        switch (Provider)
+        {
+            case StorageProvider.Postgres:
+                var pg = ForPostgres(storage.Value.ConnectionString
+                    ?? throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is Postgres."));
+                _create = () => new PostgresVaultDbContext(pg);
+                break;
+            case StorageProvider.Sqlite:
+                var sqlite = ForSqlite(storage.Value.ConnectionString ?? SqliteConnectionStringFor(vault.Value.DataDirectory));
+                _create = () => new SqliteVaultDbContext(sqlite);
+                break;
+            default:
+                throw new InvalidOperationException("Unknown storage provider.");
+        }
+    }
+
+    public StorageProvider Provider { get; }
+
+    public VaultDbContext CreateDbContext() => _create();
+
+    public static string SqliteConnectionStringFor(string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "vault.db"), Pooling = true }.ToString();
+    }
+
+    public static DbContextOptions<SqliteVaultDbContext> ForSqlite(string connectionString) =>
+        new DbContextOptionsBuilder<SqliteVaultDbContext>()
+            .UseSqlite(connectionString)
+            .AddInterceptors(SqliteDurabilityInterceptor.Instance)
+            .Options;
+
+    /// <summary>For tests: an already open connection (e.g. <c>Data Source=:memory:</c>) kept open by the caller.</summary>
+    public static DbContextOptions<SqliteVaultDbContext> ForSqlite(DbConnection connection) =>
+        new DbContextOptionsBuilder<SqliteVaultDbContext>()
+            .UseSqlite(connection)
+            .AddInterceptors(SqliteDurabilityInterceptor.Instance)
+            .Options;
+
+    public static DbContextOptions<PostgresVaultDbContext> ForPostgres(string connectionString) =>
+        new DbContextOptionsBuilder<PostgresVaultDbContext>().UseNpgsql(connectionString).Options;
+}
+
+/// <summary>
+/// WAL mode with synchronous=FULL on every SQLite connection: a commit that returned is on disk
+/// even after power loss (WAL with NORMAL may lose the last transactions). journal_mode is stored
+/// in the file; synchronous is per connection, hence on every open.
+/// </summary>
+internal sealed class SqliteDurabilityInterceptor : DbConnectionInterceptor
+{
+    public static readonly SqliteDurabilityInterceptor Instance = new();
+
+    private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+
+    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        command.ExecuteNonQuery();
+    }
+
+    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = Pragmas;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <summary>Used by <c>dotnet ef migrations add ... --context SqliteVaultDbContext</c>; never connects.</summary>
+internal sealed class SqliteDesignTimeFactory : IDesignTimeDbContextFactory<SqliteVaultDbContext>
+{
+    public SqliteVaultDbContext CreateDbContext(string[] args) => new(VaultDbContextFactory.ForSqlite("Data Source=design-time.db"));
+}
+
+/// <summary>Used by <c>dotnet ef migrations add ... --context PostgresVaultDbContext</c>; never connects.</summary>
+internal sealed class PostgresDesignTimeFactory : IDesignTimeDbContextFactory<PostgresVaultDbContext>
+{
+    public PostgresVaultDbContext CreateDbContext(string[] args) => new(VaultDbContextFactory.ForPostgres("Host=localhost;Database=datavault_design"));
+}
