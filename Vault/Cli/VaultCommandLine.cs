@@ -14,6 +14,8 @@ internal static class VaultCommandLine
     {
         var root = new RootCommand("DataVault: 居民数据保险库 / resident data vault. Run with no verb to serve.");
         // Feature verbs are added here, one line each.
+        root.Subcommands.Add(IdentityVerbs.ClientsCommand());
+        root.Subcommands.Add(IdentityVerbs.UsersCommand());
         return await root.Parse(args).InvokeAsync();
     }
 

@@ -1,3 +1,5 @@
+using DataVault.Identity;
+using DataVault.Vault.Api;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Storage;
 
@@ -20,6 +22,8 @@ public static class VaultHost
         services.AddVaultProblemDetails();
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
+        services.AddVaultIdentity(builder.Configuration, builder.Environment);
+        services.AddVaultApiAuthorization();
 
         return builder;
     }
@@ -30,12 +34,17 @@ public static class VaultHost
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
             .WithName("Health")
             .WithTags("Operations")
             .AllowAnonymous();
+        app.MapIdentityEndpoints();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
+        api.MapWhoAmIEndpoints();
 
         return app;
     }
@@ -44,6 +53,7 @@ public static class VaultHost
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
+        await app.Services.PrepareIdentityStoreAsync(cancellationToken);
     }
 }
 
