@@ -4,6 +4,7 @@ using DataVault.Identity.Management;
 using DataVault.Identity.Server;
 using DataVault.Identity.Storage;
 using DataVault.Identity.Units;
+using DataVault.Identity.Validation;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
@@ -104,6 +105,7 @@ public static class IdentitySetup
             {
                 o.UseLocalServer();
                 o.AddAudiences(UnitClaims.ApiAudience);
+                o.AddEventHandler(RejectTokensNotYetValid.Descriptor);
                 o.UseAspNetCore();
             });
 
