@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using DataVault.Identity.Management;
 using DataVault.Identity.Storage;
 using DataVault.Identity.Units;
@@ -337,7 +338,10 @@ internal static partial class AccountPages
 
     private static string Error(string? error) => error is null ? "" : $"<p class=\"error\" role=\"alert\">{E(error)}</p>";
 
-    private static string E(string value) => HtmlEncoder.Default.Encode(value);
+    // Chinese text stays readable in the page source; markup characters are still encoded.
+    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+
+    private static string E(string value) => Html.Encode(value);
 
     private static IResult Page(HttpContext http, AccountText t, string body, int status)
     {
