@@ -55,6 +55,7 @@ public static class IdentitySetup
             return new AesGcmSigningKeyProtector(kek);
         });
         services.AddSingleton<TokenKeyStore>();
+        services.AddHostedService<TokenKeyRotationService>();
 
         services.AddIdentityCore<VaultUser>(o =>
             {

@@ -63,3 +63,46 @@ public sealed class RollingOverTheSigningKeyTests
         }
     }
 }
+
+/// <summary>Key rollover inside one running process, the clock moved forward under it.</summary>
+public sealed class RollingOverWhileRunningTests
+{
+    [Fact]
+    public async Task Rollover_RunningHost_PublishesThenSignsWithNewKeyAndApiAcceptsIt()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var host = new IdentityTestHost(configure: b => b.ConfigureServices(s => s.AddSingleton<TimeProvider>(clock)));
+        var secret = await host.AddApiClientAsync("running-api", "street_officer", "510107001");
+        var a = IdentityTestHost.JwtPart(await host.ClientTokenAsync("running-api", secret), 0).GetProperty("kid").GetString();
+        using var api = host.CreateApiClient();
+
+        clock.Advance(TimeSpan.FromDays(28) + TimeSpan.FromMinutes(1));
+        var published = await WaitForKeysAsync(api, 2);
+        var b = published.Single(k => k != a);
+        Assert.Equal(a, IdentityTestHost.JwtPart(await host.ClientTokenAsync("running-api", secret), 0).GetProperty("kid").GetString());
+
+        clock.Advance(TimeSpan.FromDays(2) + TimeSpan.FromHours(1));
+        string? signing = null;
+        for (var i = 0; i < 50 && signing != b; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            signing = IdentityTestHost.JwtPart(await host.ClientTokenAsync("running-api", secret), 0).GetProperty("kid").GetString();
+        }
+        Assert.Equal(b, signing);
+        using var whoami = await host.WhoAmIAsync(await host.ClientTokenAsync("running-api", secret));
+        Assert.Equal(System.Net.HttpStatusCode.OK, whoami.StatusCode);
+    }
+
+    private static async Task<string[]> WaitForKeysAsync(HttpClient api, int count)
+    {
+        string[] kids = [];
+        for (var i = 0; i < 50 && kids.Length != count; i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            var jwks = JsonDocument.Parse(await api.GetStringAsync("/.well-known/jwks", TestContext.Current.CancellationToken)).RootElement;
+            kids = [.. jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!)];
+        }
+        Assert.Equal(count, kids.Length);
+        return kids;
+    }
+}
