@@ -14,8 +14,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
-using OpenIddict.Validation;
-using OpenIddict.Validation.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace DataVault.Identity;
@@ -28,7 +26,7 @@ namespace DataVault.Identity;
 public static class IdentitySetup
 {
     /// <summary>The authentication scheme that validates DataVault access tokens on API requests.</summary>
-    public const string ApiAuthenticationScheme = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+    public const string ApiAuthenticationScheme = AccessTokenValidation.Scheme;
 
     public static IServiceCollection AddVaultIdentity(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -107,15 +105,8 @@ public static class IdentitySetup
                 {
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
-            })
-            // APIs in this process validate access tokens with the server's own keys, in memory.
-            .AddValidation(o =>
-            {
-                o.UseLocalServer();
-                o.AddAudiences(UnitClaims.ApiAudience);
-                o.AddEventHandler(RejectTokensNotYetValid.Descriptor);
-                o.UseAspNetCore();
             });
+        services.AddLocalAccessTokenValidation();
 
         services.AddOptions<OpenIddictServerOptions>().Configure<IOptions<IdentityServerOptions>>((server, ours) =>
         {
@@ -132,7 +123,6 @@ public static class IdentitySetup
                 aspNetCore.DisableTransportSecurityRequirement = true;
             }
         });
-        services.AddOptions<OpenIddictValidationOptions>().Configure(o => o.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30));
         // Registered after OpenIddict's own configuration so its post-configure (which reorders keys) runs first.
         services.AddSingleton<TokenKeyConfiguration>();
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(sp => sp.GetRequiredService<TokenKeyConfiguration>());

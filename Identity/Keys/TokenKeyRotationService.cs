@@ -2,21 +2,18 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
-using OpenIddict.Validation;
 
 namespace DataVault.Identity.Keys;
 
 /// <summary>
 /// Keeps a long-running process on schedule: at each key transition (a new key due to be
 /// published, a pending key due to start signing, an old one due to go, and at least hourly) it
-/// drops the cached server options, then the cached validation options (which copy the server's
-/// keys), so both are rebuilt from the store on the next request. Server first, so validation never
-/// rebuilds from stale server keys.
+/// drops the cached server options, so they are rebuilt from the store on the next request. API
+/// token validation reads the keys from the current server options, so it follows at once.
 /// </summary>
 internal sealed partial class TokenKeyRotationService(
     TokenKeyStore store,
     IOptionsMonitorCache<OpenIddictServerOptions> serverOptions,
-    IOptionsMonitorCache<OpenIddictValidationOptions> validationOptions,
     TimeProvider time,
     ILogger<TokenKeyRotationService> logger) : BackgroundService
 {
@@ -43,7 +40,6 @@ internal sealed partial class TokenKeyRotationService(
                 return;
             }
             serverOptions.TryRemove(Options.DefaultName);
-            validationOptions.TryRemove(Options.DefaultName);
             LogReloaded(logger);
         }
     }
