@@ -45,8 +45,7 @@ internal static class AccessTokenValidation
                 LifetimeValidator = (notBefore, expires, _, _) => ValidateLifetime(notBefore, expires, time.GetUtcNow().UtcDateTime),
                 NameClaimType = "name",
                 RoleClaimType = UnitClaims.Role,
-                IssuerSigningKeyResolver = (_, _, kid, _) =>
-                    server.CurrentValue.SigningCredentials.Select(c => c.Key).Where(k => kid is null || k.KeyId == kid).ToList(),
+                IssuerSigningKeyResolver = new LiveSigningKeys(server).Resolve,
             };
         });
         return services;
@@ -67,5 +66,31 @@ internal static class AccessTokenValidation
             throw new SecurityTokenExpiredException("The token has expired.") { Expires = expires.Value };
         }
         return true;
+    }
+}
+
+/// <summary>
+/// The server's published signing keys, looked up by <c>kid</c>. Rebuilt only when the server
+/// options are rebuilt (at a key transition), so a request costs one reference comparison and a
+/// dictionary lookup.
+/// </summary>
+internal sealed class LiveSigningKeys(IOptionsMonitor<OpenIddictServerOptions> server)
+{
+    private sealed record Snapshot(OpenIddictServerOptions Source, SecurityKey[] All, Dictionary<string, SecurityKey[]> ByKid);
+
+    private Snapshot? _snapshot;
+
+    public IEnumerable<SecurityKey> Resolve(string token, SecurityToken securityToken, string? kid, TokenValidationParameters parameters)
+    {
+        var current = server.CurrentValue;
+        var snapshot = _snapshot;
+        if (snapshot is null || !ReferenceEquals(snapshot.Source, current))
+        {
+            var all = current.SigningCredentials.Select(c => c.Key).ToArray();
+            snapshot = new Snapshot(current, all, all.Where(k => k.KeyId is not null).GroupBy(k => k.KeyId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal));
+            _snapshot = snapshot;
+        }
+        // A token naming an unknown kid gets no key at all (fails "signature key not found").
+        return kid is null ? snapshot.All : snapshot.ByKid.GetValueOrDefault(kid, []);
     }
 }

@@ -90,6 +90,8 @@ public sealed class ApiClientGetsAUnitTokenTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer");
+        var problem = await IdentityTestHost.JsonAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Equal("unauthenticated", problem.GetProperty("code").GetString());
     }
 
     [Fact]
