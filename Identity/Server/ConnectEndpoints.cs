@@ -75,7 +75,7 @@ internal static partial class ConnectEndpoints
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> TokenAsync(HttpContext http, UserManager<VaultUser> users, IOpenIddictApplicationManager applications, ClientRegistry clients)
+    private static async Task<IResult> TokenAsync(HttpContext http, UserManager<VaultUser> users, IOpenIddictApplicationManager applications, ClientRegistry clients, ILoggerFactory loggers)
     {
         var request = http.GetOpenIddictServerRequest() ?? throw new InvalidOperationException("OpenIddict did not attach the token request.");
         if (request.IsClientCredentialsGrantType())
@@ -94,6 +94,7 @@ internal static partial class ConnectEndpoints
             identity.SetScopes(request.GetScopes());
             identity.SetResources(UnitClaims.ApiAudience);
             identity.SetDestinations(_ => [OpenIddictConstants.Destinations.AccessToken]);
+            LogTokenIssued(loggers.CreateLogger("DataVault.Identity.Server"), unit.ClientId, request.GrantType!);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -112,6 +113,7 @@ internal static partial class ConnectEndpoints
             identity.SetScopes(result.Principal!.GetScopes());
             identity.SetResources(result.Principal!.GetResources());
             identity.SetDestinations(ClaimDestinations);
+            LogTokenIssued(loggers.CreateLogger("DataVault.Identity.Server"), user.Id, request.GrantType!);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -199,6 +201,9 @@ internal static partial class ConnectEndpoints
             [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
             [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
         }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
+
+    [LoggerMessage(EventId = 4402, Level = LogLevel.Information, Message = "Issued tokens to {Subject} ({GrantType})")]
+    private static partial void LogTokenIssued(ILogger logger, string subject, string grantType);
 
     [LoggerMessage(EventId = 4401, Level = LogLevel.Warning, Message = "Refused an authorization code to user {UserId}: second factor required")]
     private static partial void LogSecondFactorMissing(ILogger logger, string userId);
