@@ -71,6 +71,7 @@ public static class IdentitySetup
             identity.Lockout.DefaultLockoutTimeSpan = ours.Value.LockoutDuration;
         });
 
+        services.AddAuthorization(); // a standalone host needs it for the endpoints' AllowAnonymous metadata
         services.AddAntiforgery(o => o.Cookie.Name = "DataVault.Antiforgery");
         services.AddAccountSessions(environment);
         services.AddOneTimeCodes();

@@ -167,6 +167,23 @@ public sealed class SigningInWithCodeAndPkceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
     }
 
+    [Fact]
+    public async Task EndSession_SignedIn_EndsSessionAndRedirectsToRegisteredUri()
+    {
+        var password = await _host.AddUserAsync("cw-signout", UnitRoles.CommunityWorker, "510107001002");
+        using var browser = _host.CreateBrowser();
+        using var signedIn = await IdentityTestHost.SignInOfficerAsync(browser, IdentityTestHost.AuthorizeUrl(IdentityTestHost.NewPkce().Challenge), "cw-signout", password);
+        IdentityTestHost.CodeFrom(signedIn);
+
+        using var signOut = await browser.GetAsync("/connect/endsession?post_logout_redirect_uri=" + Uri.EscapeDataString("https://app.test/signed-out"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal("https://app.test/signed-out", signOut.Headers.Location!.GetLeftPart(UriPartial.Path));
+        // The session is gone: authorizing again asks to sign in.
+        using var again = await browser.GetAsync(IdentityTestHost.AuthorizeUrl(IdentityTestHost.NewPkce().Challenge), TestContext.Current.CancellationToken);
+        Assert.StartsWith("/account/login", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
     internal static string Totp(string? key)
     {
         Assert.NotNull(key);
