@@ -1,4 +1,6 @@
+using DataVault.Identity;
 using DataVault.Vault.AccessLog;
+using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
@@ -27,6 +29,8 @@ public static class VaultHost
         services.AddFieldEncryption(builder.Configuration);
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
+        services.AddVaultIdentity(builder.Configuration, builder.Environment);
+        services.AddVaultApiAuthorization();
 
         return builder;
     }
@@ -37,12 +41,17 @@ public static class VaultHost
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
             .WithName("Health")
             .WithTags("Operations")
             .AllowAnonymous();
+        app.MapIdentityEndpoints();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
+        api.MapWhoAmIEndpoints();
 
         return app;
     }
@@ -51,6 +60,7 @@ public static class VaultHost
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
+        await app.Services.PrepareIdentityStoreAsync(cancellationToken);
     }
 }
 

@@ -11,6 +11,8 @@ public static class ProblemCatalog
 {
     public static readonly ProblemType NotFound = new("not_found", StatusCodes.Status404NotFound, "未找到 / Not found");
     public static readonly ProblemType ValidationFailed = new("validation_failed", StatusCodes.Status400BadRequest, "输入无效 / Invalid input");
+    public static readonly ProblemType Unauthenticated = new("unauthenticated", StatusCodes.Status401Unauthorized, "需要有效的访问令牌 / A valid access token is required");
+    public static readonly ProblemType Forbidden = new("forbidden", StatusCodes.Status403Forbidden, "无权访问 / Not allowed");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
 
     /// <summary>A ProblemDetails result for <paramref name="type"/>, with an optional detail that must never carry a field value.</summary>

@@ -14,6 +14,8 @@ internal static class ProblemDetailsSetup
             {
                 StatusCodes.Status404NotFound => ProblemCatalog.NotFound.Code,
                 StatusCodes.Status400BadRequest => ProblemCatalog.ValidationFailed.Code,
+                StatusCodes.Status401Unauthorized => ProblemCatalog.Unauthenticated.Code,
+                StatusCodes.Status403Forbidden => ProblemCatalog.Forbidden.Code,
                 _ when context.ProblemDetails.Status >= 500 => ProblemCatalog.Internal.Code,
                 _ => "http_" + context.ProblemDetails.Status,
             });
