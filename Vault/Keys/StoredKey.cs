@@ -88,6 +88,11 @@ internal sealed class StoredKeyConfiguration : IEntityTypeConfiguration<StoredKe
         builder.Property(k => k.RetiredAt).HasColumnName("retired_at");
         // Two nodes racing to create the next version of a scope: exactly one insert wins.
         builder.HasIndex(k => new { k.Scope, k.Version }).IsUnique();
+        // At most one active key per scope, enforced by the database: a node that found no active
+        // key and creates "the next version" may otherwise race one that already created it, and
+        // both versions would stay active. The losing insert fails and the node uses the winner.
+        // (state = 1 is KeyState.Active; the filter is plain SQL that SQLite and PostgreSQL share.)
+        builder.HasIndex(k => k.Scope).IsUnique().HasFilter("state = 1").HasDatabaseName("ix_vault_keys_one_active_per_scope");
         builder.HasIndex(k => k.DistrictCode);
     }
 }

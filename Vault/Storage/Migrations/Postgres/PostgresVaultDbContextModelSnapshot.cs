@@ -205,6 +205,11 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
 
                     b.HasIndex("DistrictCode");
 
+                    b.HasIndex("Scope")
+                        .IsUnique()
+                        .HasDatabaseName("ix_vault_keys_one_active_per_scope")
+                        .HasFilter("state = 1");
+
                     b.HasIndex("Scope", "Version")
                         .IsUnique();
 
