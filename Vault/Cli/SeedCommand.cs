@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DataVault.Identity.Management;
 using DataVault.Vault.Seeding;
 
 namespace DataVault.Vault.Cli;
@@ -33,7 +34,20 @@ internal static class SeedCommand
                 }
             }), ct);
             Console.WriteLine($"seeded {report.Residents:N0} residents in {report.Elapsed.TotalSeconds:N1} s: {report.Created:N0} created, {report.Updated:N0} updated, {report.Unchanged:N0} unchanged");
-            return 0;
+
+            // The demo users and API clients that match the demo territory (Development only).
+            var identities = await DemoIdentitySeeder.SeedAsync(app.Services, cancellationToken: ct);
+            if (identities.Refused)
+            {
+                Console.WriteLine("demo users and clients: not created (only in Development)");
+                return 0;
+            }
+            Console.WriteLine($"demo users and clients: {identities.UsersAdded} users and {identities.ClientsAdded} clients added (docs/identity.md lists them)");
+            foreach (var problem in identities.Problems)
+            {
+                await Console.Error.WriteLineAsync($"seed: {problem}");
+            }
+            return identities.Problems.Count == 0 ? 0 : 1;
         });
         return command;
     }

@@ -1,3 +1,4 @@
+using DataVault.Identity.Management;
 using DataVault.Vault.Residents;
 using Microsoft.Extensions.Options;
 
@@ -19,6 +20,7 @@ internal sealed partial class DemoSeedingOnFirstRun(
     IOptions<SeedingOptions> options,
     ResidentReader reader,
     ResidentSeeder seeder,
+    IServiceProvider services,
     ILogger<DemoSeedingOnFirstRun> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -33,10 +35,17 @@ internal sealed partial class DemoSeedingOnFirstRun(
         }
         var report = await seeder.SeedAsync(new SeedRequest(), null, cancellationToken);
         DemoSeeded(logger, report.Created, SeedRequest.DemoCommunity, (long)report.Elapsed.TotalMilliseconds);
+        // The demo officers, residents and API clients of the same territory, so the README's
+        // credentials work at once (docs/identity.md lists them).
+        var identities = await DemoIdentitySeeder.SeedAsync(services, cancellationToken: cancellationToken);
+        DemoIdentitiesSeeded(logger, identities.UsersAdded, identities.ClientsAdded);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "First run in Development: seeded {Residents} demo residents in community {Community} in {ElapsedMs} ms")]
     private static partial void DemoSeeded(ILogger logger, int residents, string community, long elapsedMs);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "First run in Development: created {Users} demo users and {Clients} demo clients")]
+    private static partial void DemoIdentitiesSeeded(ILogger logger, int users, int clients);
 }
