@@ -90,6 +90,10 @@ public sealed partial class Enforcer
     public static PolicyResult<Enforcer> FromText(string modelText, string? policyCsvText) =>
         Load(modelText, "model", policyCsvText, "policy");
 
+    /// <summary>Like <see cref="FromText(string, string?)"/>, with the file names errors should cite.</summary>
+    public static PolicyResult<Enforcer> FromText(string modelText, string modelFile, string? policyCsvText, string policyFile) =>
+        Load(modelText, modelFile, policyCsvText, policyFile);
+
     internal static PolicyResult<Enforcer> Load(string modelText, string modelFile, string? policyText, string policyFile)
     {
         var parsed = ModelParser.Parse(modelText, modelFile);

@@ -34,6 +34,12 @@ public sealed partial class IdentityTestHost : IAsyncDisposable
         {
             b.UseSetting("Vault:DataDirectory", DataDirectory);
             b.UseEnvironment("Development");
+            // Identity tests make their own users: no demo community or demo identities on first run.
+            b.UseSetting("Seeding:DemoOnFirstRun", "false");
+            // appsettings.json keeps these at Warning; the no-secrets test must see everything an
+            // operator could turn on (OpenIddict stays capped in code, where tokens would appear).
+            b.UseSetting("Logging:LogLevel:Microsoft.AspNetCore", "Information");
+            b.UseSetting("Logging:LogLevel:Microsoft.EntityFrameworkCore", "Information");
             b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
             configure?.Invoke(b);
         });

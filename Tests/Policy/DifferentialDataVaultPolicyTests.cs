@@ -107,6 +107,36 @@ public sealed class DifferentialDataVaultPolicyTests
         Assert.Equal("ok: 1 model(s), 1 policy file(s)", summary);
     }
 
+    [Fact]
+    public void PolicyCheck_ShippedFolder_ComposesTheGeneratedLinesAndFindsNoErrors()
+    {
+        RequirePolicy();
+
+        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([DataVaultPolicy.Folder], out var summary);
+
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+        Assert.Equal("ok: 1 DataVault policy folder(s), 0 other model(s), 0 other policy file(s)", summary);
+    }
+
+    [Fact]
+    public void PolicyCheck_FolderWithAnL5Wildcard_ReportsTheLine()
+    {
+        RequirePolicy();
+        var copy = Directory.CreateTempSubdirectory("dv-policies-").FullName;
+        foreach (var file in Directory.EnumerateFiles(DataVaultPolicy.Folder))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+        var policyFile = Path.Combine(copy, "policy.csv");
+        var lineCount = File.ReadAllLines(policyFile).Length;
+        File.AppendAllText(policyFile, "p, district-analyst, *, hiv_status, exists, statistics\n");
+
+        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([copy], out _);
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"{policyFile}:{lineCount + 1}:1: L5 field 'hiv_status' under a department wildcard: only its statutory department may be named", error.ToString());
+    }
+
     [Theory]
     // A street officer sees phone numbers masked for residents of its street, never in clear, never in another street.
     [InlineData("street-officer", "", Street, OtherGridSameCommunity, "phone", "masked", "community_service", true)]

@@ -16,9 +16,18 @@ internal static class PolicyCheck
         var errors = new List<PolicyError>();
         var models = new List<string>();
         var policies = new List<string>();
+        var dataVaultFolders = 0;
         foreach (var path in paths)
         {
-            if (Directory.Exists(path))
+            if (Directory.Exists(path) && DataVaultPolicyFolder.IsDataVaultFolder(path))
+            {
+                // DataVault's own folder: its CSV data files are not Casbin policies; the rules are
+                // policy.csv composed with the lines generated from them.
+                var (folder, loadErrors) = DataVaultPolicyFolder.Load(path);
+                errors.AddRange(folder is null ? loadErrors : folder.Check());
+                dataVaultFolders++;
+            }
+            else if (Directory.Exists(path))
             {
                 foreach (var file in Directory.EnumerateFiles(path, "*.*", SearchOption.TopDirectoryOnly).Order(StringComparer.Ordinal))
                 {
@@ -34,7 +43,7 @@ internal static class PolicyCheck
                 errors.Add(new PolicyError(path, 0, 0, "no such file or directory"));
             }
         }
-        if (models.Count == 0 && errors.Count == 0)
+        if (models.Count == 0 && dataVaultFolders == 0 && errors.Count == 0)
         {
             errors.Add(new PolicyError(paths.Count > 0 ? paths[0] : ".", 0, 0, "no model file (a .conf with [request_definition]) among the inputs"));
         }
@@ -55,7 +64,9 @@ internal static class PolicyCheck
                 errors.AddRange(found.Where(e => !errors.Contains(e)));
             }
         }
-        summary = $"ok: {models.Count} model(s), {policies.Count} policy file(s)";
+        summary = dataVaultFolders == 0
+            ? $"ok: {models.Count} model(s), {policies.Count} policy file(s)"
+            : $"ok: {dataVaultFolders} DataVault policy folder(s), {models.Count} other model(s), {policies.Count} other policy file(s)";
         return errors;
     }
 
