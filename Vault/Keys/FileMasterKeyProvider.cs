@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace DataVault.Vault.Keys;
@@ -90,12 +91,11 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
                     stream.Write(text, 0, written + 1);
                     stream.Flush(flushToDisk: true);
                 }
-                File.Move(temporary, Path, overwrite: false);
+                if (!LinkIntoPlace(temporary, Path))
+                {
+                    return; // Another process created it first: use theirs.
+                }
                 LogCreated(logger, Path);
-            }
-            catch (IOException) when (File.Exists(Path))
-            {
-                // Another process created it first: use theirs.
             }
             finally
             {
@@ -108,6 +108,43 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
             CryptographicOperations.ZeroMemory(text);
         }
     }
+
+    /// <summary>
+    /// Puts the finished file at <paramref name="path"/> unless one is already there, atomically.
+    /// On Unix, File.Move without overwrite checks and then renames, and rename replaces: two
+    /// nodes starting together could each keep their own master key. link(2) fails with EEXIST
+    /// instead, so exactly one key file wins. On Windows, MoveFileEx without replace is atomic.
+    /// </summary>
+    private static bool LinkIntoPlace(string temporary, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+        }
+        if (UnixLink(temporary, path) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EExist
+            ? false
+            : throw new MasterKeyException($"The master key file {path} could not be created (errno {errno}).");
+    }
+
+    private const int EExist = 17;
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code for string marshalling; one call at first start.
+    private static extern int UnixLink([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
+#pragma warning restore SYSLIB1054
 
     private void CheckPermissions()
     {
