@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using DataVault.Vault.Jurisdictions;
+using DataVault.Vault.PolicyBench;
 
 namespace DataVault.Benchmarks.Policy;
 
@@ -116,30 +117,26 @@ internal static class SideBySideShapes
     /// </summary>
     private static SideBySideShape? DataVault(string folder, string policies, Random rng)
     {
-        var fieldsPath = Path.Combine(policies, "fields.csv");
-        var jurisdictionsPath = Path.Combine(policies, "jurisdictions.csv");
-        if (!File.Exists(fieldsPath) || !File.Exists(jurisdictionsPath) || !File.Exists(Path.Combine(policies, "policy.csv")))
+        if (!DataVaultPolicyFolder.IsDataVaultFolder(policies))
         {
             return null;
         }
+        // The production composer (policy.csv + generated g2/g3 lines): the benchmark measures the
+        // exact text the vault and `policy check` use.
+        var (composed, errors) = DataVaultPolicyFolder.Load(policies);
+        var (jurisdictions, treeErrors) = JurisdictionTree.Load(policies);
+        if (composed is null || jurisdictions is null)
+        {
+            throw new InvalidOperationException("policies/ does not load: " + string.Join("; ", errors.Select(e => e.ToString()).Concat(treeErrors.Select(e => e.ToString()))));
+        }
         var dir = Directory.CreateDirectory(Path.Combine(folder, "datavault")).FullName;
         var modelPath = Path.Combine(dir, "model.conf");
-        File.Copy(Path.Combine(policies, "model.conf"), modelPath, overwrite: true);
-        var fields = File.ReadAllLines(fieldsPath).Skip(1).Where(l => l.Length > 0).Select(SplitCsv).Select(c => (Key: c[0], Category: c[4], Dept: c[5], Level: c[6])).ToList();
-        var tree = File.ReadAllLines(jurisdictionsPath).Skip(1).Where(l => l.Length > 0).Select(SplitCsv).Select(c => (Code: c[0], Parent: c[1], Kind: c[2])).ToList();
-        var policy = new StringBuilder(File.ReadAllText(Path.Combine(policies, "policy.csv"))).Append('\n');
-        foreach (var (code, parent, _) in tree.Where(t => t.Parent.Length > 0))
-        {
-            policy.Append("g2, ").Append(code).Append(", ").Append(parent).Append('\n');
-        }
-        foreach (var f in fields)
-        {
-            policy.Append("g3, ").Append(f.Key).Append(", cat:").Append(f.Category).Append('\n');
-            policy.Append("g3, ").Append(f.Key).Append(", owner:").Append(f.Dept).Append('\n');
-        }
+        File.WriteAllText(modelPath, composed.ModelText);
+        var fields = composed.Schema.Fields.Select(f => (f.Key, f.Category, Dept: f.Department, Level: f.Level.ToString())).ToList();
+        var tree = jurisdictions.Nodes.Select(n => (n.Code, Parent: n.Parent ?? "", Kind: n.Kind.ToString().ToLowerInvariant())).ToList();
         var policyPath = Path.Combine(dir, "policy.csv");
-        File.WriteAllText(policyPath, policy.ToString());
-        var rules = policy.ToString().Split('\n').Count(l => l.Length > 0 && !l.StartsWith('#'));
+        File.WriteAllText(policyPath, composed.PolicyText);
+        var rules = composed.PolicyText.Split('\n').Count(l => l.Length > 0 && !l.StartsWith('#'));
 
         var callers = new (string Role, string Dept, string Kind, string Purpose)[]
         {
@@ -163,9 +160,6 @@ internal static class SideBySideShapes
         }
         return new SideBySideShape("datavault", modelPath, policyPath, WriteRequests(dir, requests), rules, requests);
     }
-
-    /// <summary>Splits on commas outside double quotes (the leading columns read here are never quoted).</summary>
-    private static string[] SplitCsv(string line) => Regex.Split(line, ",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
 
     private static string? Ancestor(List<(string Code, string Parent, string Kind)> tree, string code, string kind)
     {
