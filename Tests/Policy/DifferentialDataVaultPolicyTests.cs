@@ -80,7 +80,7 @@ public sealed class DifferentialDataVaultPolicyTests
             {
                 problems.Add($"owner rule for another department: {line}");
             }
-            if (role == "dept-caseworker" && dept == "*")
+            if (role == "caseworker" && dept == "*")
             {
                 problems.Add($"department role without a department: {line}");
             }
@@ -108,6 +108,22 @@ public sealed class DifferentialDataVaultPolicyTests
     }
 
     [Fact]
+    public void Roles_InPolicies_AreExactlyTheRolesTokensCarry()
+    {
+        var policy = RequirePolicy();
+        // Residents are served their own record, not by policy lines; every other role a token can
+        // carry (dv_role) must be one policies/roles.csv knows, and nothing more.
+        var tokenRoles = typeof(DataVault.Identity.Units.UnitRoles)
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral)
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Where(r => r != DataVault.Identity.Units.UnitRoles.Resident)
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(tokenRoles, policy.Roles);
+    }
+
+    [Fact]
     public void PolicyCheck_ShippedFolder_ComposesTheGeneratedLinesAndFindsNoErrors()
     {
         RequirePolicy();
@@ -129,7 +145,7 @@ public sealed class DifferentialDataVaultPolicyTests
         }
         var policyFile = Path.Combine(copy, "policy.csv");
         var lineCount = File.ReadAllLines(policyFile).Length;
-        File.AppendAllText(policyFile, "p, district-analyst, *, hiv_status, exists, statistics\n");
+        File.AppendAllText(policyFile, "p, district_analyst, *, hiv_status, exists, statistics\n");
 
         var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([copy], out _);
 
@@ -139,44 +155,44 @@ public sealed class DifferentialDataVaultPolicyTests
 
     [Theory]
     // A street officer sees phone numbers masked for residents of its street, never in clear, never in another street.
-    [InlineData("street-officer", "", Street, OtherGridSameCommunity, "phone", "masked", "community_service", true)]
-    [InlineData("street-officer", "", Street, OtherGridSameCommunity, "phone", "category", "community_service", true)]
-    [InlineData("street-officer", "", Street, OtherGridSameCommunity, "phone", "clear", "community_service", false)]
-    [InlineData("street-officer", "", Street, OtherStreetResident, "phone", "masked", "community_service", false)]
+    [InlineData("street_officer", "", Street, OtherGridSameCommunity, "phone", "masked", "community_service", true)]
+    [InlineData("street_officer", "", Street, OtherGridSameCommunity, "phone", "category", "community_service", true)]
+    [InlineData("street_officer", "", Street, OtherGridSameCommunity, "phone", "clear", "community_service", false)]
+    [InlineData("street_officer", "", Street, OtherStreetResident, "phone", "masked", "community_service", false)]
     // A civil-affairs caseworker sees subsidy (dibao) status for eligibility, but not for statistics.
-    [InlineData("dept-caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "clear", "subsidy_eligibility", true)]
-    [InlineData("dept-caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "clear", "statistics", false)]
-    [InlineData("dept-caseworker", "health", District, OtherGridSameCommunity, "dibao", "exists", "subsidy_eligibility", false)]
-    [InlineData("dept-caseworker", "health", District, OtherGridSameCommunity, "chronic_condition", "clear", "health_services", true)]
+    [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "clear", "subsidy_eligibility", true)]
+    [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "clear", "statistics", false)]
+    [InlineData("caseworker", "health", District, OtherGridSameCommunity, "dibao", "exists", "subsidy_eligibility", false)]
+    [InlineData("caseworker", "health", District, OtherGridSameCommunity, "chronic_condition", "clear", "health_services", true)]
     // L5 community correction: only the statutory departments, for their own purpose.
-    [InlineData("dept-caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
-    [InlineData("dept-caseworker", "justice", District, OtherGridSameCommunity, "community_correction", "clear", "community_correction", true)]
-    [InlineData("dept-caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "exists", "statistics", false)]
-    [InlineData("dept-caseworker", "civil_affairs", District, OtherGridSameCommunity, "community_correction", "exists", "subsidy_eligibility", false)]
-    [InlineData("dept-caseworker", "health", District, OtherGridSameCommunity, "community_correction", "exists", "health_services", false)]
-    [InlineData("street-officer", "", Street, OtherGridSameCommunity, "community_correction", "exists", "community_service", false)]
-    [InlineData("community-worker", "", Community, OtherGridSameCommunity, "community_correction", "exists", "community_service", false)]
-    [InlineData("district-analyst", "", District, OtherGridSameCommunity, "community_correction", "exists", "statistics", false)]
-    [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "community_correction", "exists", "privacy_review", false)]
+    [InlineData("caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
+    [InlineData("caseworker", "justice", District, OtherGridSameCommunity, "community_correction", "clear", "community_correction", true)]
+    [InlineData("caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "exists", "statistics", false)]
+    [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "community_correction", "exists", "subsidy_eligibility", false)]
+    [InlineData("caseworker", "health", District, OtherGridSameCommunity, "community_correction", "exists", "health_services", false)]
+    [InlineData("street_officer", "", Street, OtherGridSameCommunity, "community_correction", "exists", "community_service", false)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "community_correction", "exists", "community_service", false)]
+    [InlineData("district_analyst", "", District, OtherGridSameCommunity, "community_correction", "exists", "statistics", false)]
+    [InlineData("privacy_officer", "", District, OtherGridSameCommunity, "community_correction", "exists", "privacy_review", false)]
     // A department claim does not turn a territorial role into a department role.
-    [InlineData("community-worker", "public_security", Community, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
+    [InlineData("community_worker", "public_security", Community, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
     // Purpose matters: the same field and fidelity, a purpose the role does not hold.
-    [InlineData("community-worker", "", Community, OtherGridSameCommunity, "phone", "clear", "community_service", true)]
-    [InlineData("community-worker", "", Community, OtherGridSameCommunity, "phone", "clear", "statistics", false)]
-    [InlineData("community-worker", "", Community, OtherStreetResident, "phone", "clear", "community_service", false)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "phone", "clear", "community_service", true)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "phone", "clear", "statistics", false)]
+    [InlineData("community_worker", "", Community, OtherStreetResident, "phone", "clear", "community_service", false)]
     // A grid worker reaches its own grid only.
-    [InlineData("grid-worker", "", Grid, Grid, "address", "clear", "grid_patrol", true)]
-    [InlineData("grid-worker", "", Grid, OtherGridSameCommunity, "address", "clear", "grid_patrol", false)]
+    [InlineData("grid_worker", "", Grid, Grid, "address", "clear", "grid_patrol", true)]
+    [InlineData("grid_worker", "", Grid, OtherGridSameCommunity, "address", "clear", "grid_patrol", false)]
     // Analysts get categories for statistics, never contact data; privacy officers learn only that a field exists.
-    [InlineData("district-analyst", "", District, OtherGridSameCommunity, "birth_date", "category", "statistics", true)]
-    [InlineData("district-analyst", "", District, OtherGridSameCommunity, "phone", "exists", "statistics", false)]
-    [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "phone", "exists", "privacy_review", true)]
-    [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "phone", "masked", "privacy_review", false)]
+    [InlineData("district_analyst", "", District, OtherGridSameCommunity, "birth_date", "category", "statistics", true)]
+    [InlineData("district_analyst", "", District, OtherGridSameCommunity, "phone", "exists", "statistics", false)]
+    [InlineData("privacy_officer", "", District, OtherGridSameCommunity, "phone", "exists", "privacy_review", true)]
+    [InlineData("privacy_officer", "", District, OtherGridSameCommunity, "phone", "masked", "privacy_review", false)]
     // No jurisdiction claim, no reach, even for a resident whose jurisdiction is also missing.
-    [InlineData("community-worker", "", "", "", "phone", "clear", "community_service", false)]
-    [InlineData("community-worker", "", "", OtherGridSameCommunity, "phone", "clear", "community_service", false)]
+    [InlineData("community_worker", "", "", "", "phone", "clear", "community_service", false)]
+    [InlineData("community_worker", "", "", OtherGridSameCommunity, "phone", "clear", "community_service", false)]
     // The privacy officer inherits the auditor's rules (g).
-    [InlineData("privacy-officer", "", District, OtherGridSameCommunity, "community", "clear", "audit", true)]
+    [InlineData("privacy_officer", "", District, OtherGridSameCommunity, "community", "clear", "audit", true)]
     public void Enforce_ShippedPolicies_RepresentativeDecisions(
         string role, string dept, string callerJurisdiction, string residentJurisdiction, string field, string fidelity, string purpose, bool expected)
     {
@@ -199,16 +215,16 @@ public sealed class DifferentialDataVaultPolicyTests
 
         var callers = new List<(string Role, string Dept, string Jurisdiction, string Inside)>
         {
-            ("community-worker", "", Community, OtherGridSameCommunity),
-            ("grid-worker", "", Grid, Grid),
-            ("street-officer", "", Street, OtherGridSameCommunity),
-            ("district-analyst", "", District, OtherGridSameCommunity),
-            ("privacy-officer", "", District, OtherGridSameCommunity),
+            ("community_worker", "", Community, OtherGridSameCommunity),
+            ("grid_worker", "", Grid, Grid),
+            ("street_officer", "", Street, OtherGridSameCommunity),
+            ("district_analyst", "", District, OtherGridSameCommunity),
+            ("privacy_officer", "", District, OtherGridSameCommunity),
             ("auditor", "", District, OtherGridSameCommunity),
         };
         foreach (var dept in new[] { "civil_affairs", "health", "public_security", "justice", "disabled_federation", "veterans" })
         {
-            callers.Add(("dept-caseworker", dept, District, OtherGridSameCommunity));
+            callers.Add(("caseworker", dept, District, OtherGridSameCommunity));
         }
         // Every purpose a caller's rules name, plus two it holds nowhere (purpose matters), keeps the matrix
         // to a few seconds of npm casbin, which scans every rule for every request.

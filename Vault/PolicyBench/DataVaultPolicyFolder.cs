@@ -110,7 +110,7 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
             {
                 Fail($"'{field}' is another department's: a department reaches its own fields by owner, others only by a named field or category");
             }
-            if (role == "dept-caseworker" && dept == "*")
+            if (role == "caseworker" && dept == "*")
             {
                 Fail("a department caseworker rule must name its department");
             }

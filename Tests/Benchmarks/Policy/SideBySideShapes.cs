@@ -140,10 +140,10 @@ internal static class SideBySideShapes
 
         var callers = new (string Role, string Dept, string Kind, string Purpose)[]
         {
-            ("community-worker", "", "community", "community_service"), ("grid-worker", "", "grid", "grid_patrol"),
-            ("street-officer", "", "street", "community_service"), ("district-analyst", "", "district", "statistics"),
-            ("dept-caseworker", "civil_affairs", "district", "subsidy_eligibility"), ("dept-caseworker", "health", "district", "health_services"),
-            ("dept-caseworker", "public_security", "district", "public_security"), ("privacy-officer", "", "district", "privacy_review"),
+            ("community_worker", "", "community", "community_service"), ("grid_worker", "", "grid", "grid_patrol"),
+            ("street_officer", "", "street", "community_service"), ("district_analyst", "", "district", "statistics"),
+            ("caseworker", "civil_affairs", "district", "subsidy_eligibility"), ("caseworker", "health", "district", "health_services"),
+            ("caseworker", "public_security", "district", "public_security"), ("privacy_officer", "", "district", "privacy_review"),
         };
         var grids = tree.Where(t => t.Kind == "grid").Select(t => t.Code).ToList();
         var fidelities = new[] { "clear", "masked", "category", "exists" };
