@@ -68,7 +68,15 @@ internal sealed class AesGcmSigningKeyProtector : ISigningKeyProtector, IDisposa
         {
             return File.ReadAllBytes(keyFilePath);
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(keyFilePath)!);
+        // The keys folder is shared with the vault's master key: owner-only (0700) like it.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(keyFilePath)!);
+        }
+        else
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(keyFilePath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         var key = RandomNumberGenerator.GetBytes(32);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -21,6 +21,7 @@ public static class VaultHost
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        UseShippedSettings(builder);
         var services = builder.Services;
 
         services.AddVaultProblemDetails();
@@ -54,6 +55,27 @@ public static class VaultHost
         api.MapWhoAmIEndpoints();
 
         return app;
+    }
+
+    /// <summary>
+    /// The content root is the working directory (so <c>./data</c> is where the operator runs the
+    /// vault), which from the repository root holds no appsettings.json. Then the shipped settings
+    /// beside the binary are read, as the lowest-precedence source: environment variables and
+    /// arguments still override them.
+    /// </summary>
+    private static void UseShippedSettings(WebApplicationBuilder builder)
+    {
+        if (File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")))
+        {
+            return;
+        }
+        var shipped = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
+        if (File.Exists(shipped))
+        {
+            var source = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = shipped, Optional = true };
+            source.ResolveFileProvider();
+            builder.Configuration.Sources.Insert(0, source);
+        }
     }
 
     /// <summary>Brings the store up to date before the first request (migrations, first-run keys, demo data).</summary>
