@@ -43,16 +43,15 @@ internal sealed class LogFrontier : IMerkleNodeReader
     public List<MerkleNode> Append(byte[] leafHash)
     {
         var completed = MerkleAppend.NodesCompletedBy(Size, leafHash, this);
-        foreach (var node in completed)
+        // The highest completed node joins the frontier; each lower one and the left sibling it
+        // was merged with are now inside it, so the frontier stays one node per set bit of Size.
+        var top = completed[^1];
+        for (var i = 1; i < completed.Count; i++)
         {
-            _nodes[(node.Level, node.Index)] = node.Hash;
+            _nodes.Remove((completed[i].Level - 1, (completed[i].Index << 1)));
         }
+        _nodes[(top.Level, top.Index)] = top.Hash;
         Size++;
-        var keep = Coordinates(Size).ToHashSet();
-        foreach (var key in _nodes.Keys.Where(k => !keep.Contains(k)).ToList())
-        {
-            _nodes.Remove(key);
-        }
         return completed;
     }
 

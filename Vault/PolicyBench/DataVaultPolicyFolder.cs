@@ -33,8 +33,8 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
         var (schema, schemaErrors) = ResidentSchema.Load(Path.Combine(directory, ResidentSchema.FileName));
         var (tree, treeErrors) = JurisdictionTree.Load(directory);
         errors.AddRange(schemaErrors.Concat(treeErrors).Select(e => new PolicyError(Path.Combine(directory, e.File), e.Line, 0, $"column '{e.Column}': {e.Reason}")));
-        var roles = Codes(Path.Combine(directory, RolesFile), errors);
-        var purposes = Codes(Path.Combine(directory, PurposesFile), errors);
+        var roles = Codes(Path.Combine(directory, RolesFile), RoleColumns, errors);
+        var purposes = Codes(Path.Combine(directory, PurposesFile), PurposeColumns, errors);
         if (schema is null || tree is null || errors.Count > 0)
         {
             return (null, errors);
@@ -122,22 +122,14 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
         return errors;
     }
 
-    private static HashSet<string> Codes(string path, List<PolicyError> errors)
+    private static readonly string[] RoleColumns = ["code", "label_zh", "label_en", "held_at", "department"];
+    private static readonly string[] PurposeColumns = ["code", "label_zh", "label_en", "legal_basis"];
+
+    /// <summary>The <c>code</c> column of roles.csv or purposes.csv, read like every other file in policies/.</summary>
+    private static HashSet<string> Codes(string path, string[] columns, List<PolicyError> errors)
     {
-        var codes = new HashSet<string>(StringComparer.Ordinal);
-        if (!File.Exists(path))
-        {
-            errors.Add(new PolicyError(path, 0, 0, "file not found"));
-            return codes;
-        }
-        var lines = File.ReadAllLines(path);
-        for (var i = 1; i < lines.Length; i++)
-        {
-            if (CsvLine.Split(lines[i], out _) is [var code, ..] && code.Length > 0)
-            {
-                codes.Add(code);
-            }
-        }
-        return codes;
+        var (rows, readErrors) = PolicyCsv.Read(path, columns);
+        errors.AddRange(readErrors.Select(e => new PolicyError(path, e.Line, 0, e.Reason)));
+        return rows.Select(r => r.Cells["code"]).Where(c => c.Length > 0).ToHashSet(StringComparer.Ordinal);
     }
 }

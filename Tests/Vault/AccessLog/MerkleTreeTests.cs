@@ -135,6 +135,24 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void LogFrontier_EverySizeUpTo130_KeepsOneNodePerSetBitAndTheFullTreesRoot()
+    {
+        var (full, leaves) = RandomTree(130, seed: 42);
+        var fullTree = new MerkleTree(full);
+        var frontier = LogFrontier.Empty();
+        foreach (var leaf in leaves)
+        {
+            frontier.Append(leaf);
+            Assert.Equal(Hex(fullTree.RootHash(frontier.Size)), Hex(frontier.RootHash()));
+            foreach (var (level, index) in LogFrontier.Coordinates(frontier.Size))
+            {
+                Assert.Equal(Hex(full.PerfectNode(level, index)), Hex(frontier.PerfectNode(level, index)));
+            }
+            Assert.Throws<InvalidOperationException>(() => frontier.PerfectNode(0, frontier.Size - 2));
+        }
+    }
+
+    [Fact]
     public void VerifyInclusion_TamperedProofElement_Fails()
     {
         var tree = ReferenceTree(out _);
