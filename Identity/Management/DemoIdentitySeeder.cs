@@ -39,6 +39,7 @@ public static class DemoIdentitySeeder
         ("case.security", UnitRoles.Caseworker, "510107", "public_security", null),
         ("case.disabled", UnitRoles.Caseworker, "510107", "disabled_federation", null),
         ("case.veterans", UnitRoles.Caseworker, "510107", "veterans", null),
+        ("case.justice", UnitRoles.Caseworker, "510107", "justice", null),
         ("privacy.wuhou", UnitRoles.PrivacyOfficer, "510107", null, null),
         ("privacy.wuhou.2", UnitRoles.PrivacyOfficer, "510107", null, null),
         ("auditor.wuhou", UnitRoles.Auditor, "510107", null, null),
@@ -57,6 +58,7 @@ public static class DemoIdentitySeeder
         ("demo-grid-ximianqiao-01", UnitRoles.GridWorker, "510107001001-01", null),
         ("demo-health", UnitRoles.Caseworker, "510107", "health"),
         ("demo-civil-affairs", UnitRoles.Caseworker, "510107", "civil_affairs"),
+        ("demo-justice", UnitRoles.Caseworker, "510107", "justice"),
     ];
 
     /// <summary>The secret of a demo client (documented; Development only).</summary>

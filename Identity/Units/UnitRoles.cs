@@ -18,7 +18,7 @@ public static partial class UnitRoles
         [CommunityWorker, GridWorker, StreetOfficer, DistrictAnalyst, Caseworker, PrivacyOfficer, Auditor, Resident];
 
     public static readonly IReadOnlyList<string> Departments =
-        ["civil_affairs", "health", "public_security", "disabled_federation", "veterans"];
+        ["civil_affairs", "health", "public_security", "justice", "disabled_federation", "veterans"];
 
     /// <summary>Roles that cannot obtain a token without a second factor: they see policy and the whole access log.</summary>
     public static bool RequiresSecondFactor(string role) => role is PrivacyOfficer or Auditor;

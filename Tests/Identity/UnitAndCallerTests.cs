@@ -45,7 +45,7 @@ public sealed class UnitAndCallerTests
     {
         var caller = CallerContext.FromPrincipal(Principal(("sub", "c1"), (UnitClaims.CallerKind, "client"), (UnitClaims.Role, "caseworker"), (UnitClaims.Jurisdiction, "510107"), (UnitClaims.Department, "health")));
 
-        Assert.Equal(new CallerContext("c1", "client", "caseworker", "510107", "health", "caseworker:health@510107"), caller);
+        Assert.Equal(new CallerContext("c1", "client", "caseworker", "510107", "health", "caseworker:health@510107") { ClientId = "c1" }, caller);
     }
 
     [Fact]

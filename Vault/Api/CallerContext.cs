@@ -11,6 +11,9 @@ namespace DataVault.Vault.Api;
 /// </summary>
 public sealed record CallerContext(string Subject, string Kind, string Role, string Jurisdiction, string? Department, string Unit)
 {
+    /// <summary>The OAuth client the call came through (the access log records it).</summary>
+    public string? ClientId { get; init; }
+
     /// <summary>The caller for a principal, or null when its claims do not describe a valid unit (fail closed).</summary>
     public static CallerContext? FromPrincipal(ClaimsPrincipal principal)
     {
@@ -28,7 +31,11 @@ public sealed record CallerContext(string Subject, string Kind, string Role, str
         {
             return null;
         }
-        return new CallerContext(subject, kind, role, jurisdiction, department, UnitRoles.UnitName(role, jurisdiction, department));
+        return new CallerContext(subject, kind, role, jurisdiction, department, UnitRoles.UnitName(role, jurisdiction, department))
+        {
+            // The client a person signed in through; for an API client it is the subject itself.
+            ClientId = kind == "client" ? subject : Single(principal, "client_id") ?? Single(principal, "azp"),
+        };
     }
 
     /// <summary>Minimal API binding: an endpoint parameter of this type comes from the token.</summary>

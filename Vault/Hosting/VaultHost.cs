@@ -6,6 +6,7 @@ using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
+using DataVault.Vault.Views;
 
 namespace DataVault.Vault.Hosting;
 
@@ -30,6 +31,7 @@ public static class VaultHost
         services.AddFieldEncryption(builder.Configuration);
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
+        services.AddScopedViews();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -53,6 +55,7 @@ public static class VaultHost
         app.MapIdentityEndpoints();
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
+        api.MapScopedViewEndpoints();
 
         return app;
     }

@@ -13,6 +13,18 @@ public static class ProblemCatalog
     public static readonly ProblemType ValidationFailed = new("validation_failed", StatusCodes.Status400BadRequest, "输入无效 / Invalid input");
     public static readonly ProblemType Unauthenticated = new("unauthenticated", StatusCodes.Status401Unauthorized, "需要有效的访问令牌 / A valid access token is required");
     public static readonly ProblemType Forbidden = new("forbidden", StatusCodes.Status403Forbidden, "无权访问 / Not allowed");
+    public static readonly ProblemType PurposeRequired = new("purpose_required", StatusCodes.Status400BadRequest, "缺少用途 / Purpose required");
+    public static readonly ProblemType PurposeUnknown = new("purpose_unknown", StatusCodes.Status400BadRequest, "未知用途 / Unknown purpose");
+    public static readonly ProblemType RevealNotAllowed = new("reveal_not_allowed", StatusCodes.Status403Forbidden, "不允许查看明文 / Reveal not allowed");
+    public static readonly ProblemType GrantExceedsGrantor = new("grant_exceeds_grantor", StatusCodes.Status403Forbidden, "授权超出授权人权限 / Grant exceeds the grantor's rights");
+    public static readonly ProblemType SelfApproval = new("self_approval", StatusCodes.Status403Forbidden, "不能批准自己的申请 / You cannot approve your own request");
+    public static readonly ProblemType ResidentExists = new("resident_exists", StatusCodes.Status409Conflict, "该居民已登记 / This resident is already registered");
+    public static readonly ProblemType Conflict = new("conflict", StatusCodes.Status409Conflict, "状态冲突 / Conflict with the current state");
+    public static readonly ProblemType PreconditionFailed = new("precondition_failed", StatusCodes.Status412PreconditionFailed, "记录已被他人修改 / The record was changed since you read it");
+    public static readonly ProblemType PolicyInvalid = new("policy_invalid", StatusCodes.Status422UnprocessableEntity, "策略无效 / The policy does not validate");
+    public static readonly ProblemType PreconditionRequired = new("precondition_required", StatusCodes.Status428PreconditionRequired, "需要 If-Match / If-Match is required");
+    public static readonly ProblemType RateLimited = new("rate_limited", StatusCodes.Status429TooManyRequests, "请求过于频繁 / Too many requests");
+    public static readonly ProblemType AccessLogUnavailable = new("access_log_unavailable", StatusCodes.Status503ServiceUnavailable, "访问日志不可用，未提供数据 / The access log is unavailable; nothing was served");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
 
     /// <summary>A ProblemDetails result for <paramref name="type"/>, with an optional detail that must never carry a field value.</summary>

@@ -8,6 +8,7 @@ internal static class ProblemDetailsSetup
     /// </summary>
     public static IServiceCollection AddVaultProblemDetails(this IServiceCollection services)
     {
+        services.AddExceptionHandler<AccessLogFailureHandler>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status switch

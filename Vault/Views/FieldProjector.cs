@@ -1,0 +1,34 @@
+using System.Globalization;
+using DataVault.Vault.Schema;
+
+namespace DataVault.Vault.Views;
+
+/// <summary>One field as served: the fidelity, the value at that fidelity (null for <c>exists</c>), and whether a value is recorded.</summary>
+public sealed record ServedValue(string Fidelity, string? Value, bool Present);
+
+/// <summary>
+/// Renders a stored value at a fidelity. <c>masked</c> applies the field's masking rule
+/// (<see cref="Masking"/>); <c>category</c> keeps only the class: an enum, flag or small number as
+/// is, a date as its decade, free text and codes as "present"; <c>exists</c> says only whether a
+/// value is recorded.
+/// </summary>
+public static class FieldProjector
+{
+    public static ServedValue Project(FieldDefinition field, Fidelity fidelity, string? value) => fidelity switch
+    {
+        _ when value is null => new ServedValue(fidelity.Name(), null, false),
+        Fidelity.Exists => new ServedValue(fidelity.Name(), null, true),
+        Fidelity.Category => new ServedValue(fidelity.Name(), Category(field, value), true),
+        Fidelity.Masked => new ServedValue(fidelity.Name(), Masking.Mask(field, value), true),
+        Fidelity.Clear => new ServedValue(fidelity.Name(), value, true),
+        _ => throw new ArgumentOutOfRangeException(nameof(fidelity), "a field at fidelity none is not served"),
+    };
+
+    public static string Category(FieldDefinition field, string value) => field.Type switch
+    {
+        FieldType.Enum or FieldType.Bool or FieldType.Int => value,
+        FieldType.Date when value.Length >= 4 && int.TryParse(value.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            => $"{year / 10 * 10}s",
+        _ => Masking.Present,
+    };
+}

@@ -1,0 +1,113 @@
+using DataVault.Vault.AccessLog;
+using DataVault.Vault.Api;
+using DataVault.Vault.Residents;
+
+namespace DataVault.Vault.Views;
+
+/// <summary>
+/// A resident as one caller may see them: the projected fields (only those the view allows: even
+/// the community is a field, absent when not allowed), the L4+ fields the caller may reveal, the
+/// grants or break-glass that widened the view, and the log entry that recorded the access.
+/// <see cref="Version"/> is the record's version, the ETag for a conditional update.
+/// </summary>
+public sealed record ResidentView(
+    string Id,
+    int Version,
+    string Purpose,
+    string PolicyVersion,
+    IReadOnlyDictionary<string, ServedValue> Fields,
+    IReadOnlyList<string> Revealable,
+    IReadOnlyList<string> GrantChain,
+    string? BreakGlass,
+    AccessLogReference Log);
+
+/// <summary>Where the access that served a view was recorded (the resident can fetch its inclusion proof).</summary>
+public sealed record AccessLogReference(string LogId, long Index);
+
+/// <summary>
+/// Serves residents through scoped views. Every path here ends in the same two steps: project the
+/// fields the caller's view allows, then append the access-log entries, awaited, before anything
+/// is returned; if the log refuses, the caller gets the exception and no data (fail closed).
+/// </summary>
+internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolver, AccessLogWriter log)
+{
+    /// <summary>One resident by id; null when it does not exist or is outside the caller's reach (the API's 404).</summary>
+    public async Task<ResidentView?> ReadAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
+    {
+        var stored = await reader.FindAsync(id, cancellationToken);
+        if (stored is null)
+        {
+            return null;
+        }
+        var views = await ServeAsync(caller, purpose, AccessAction.Read, [stored], cancellationToken);
+        return views.Count == 0 ? null : views[0];
+    }
+
+    /// <summary>
+    /// Projects stored residents for a caller, drops those outside reach, and logs one entry per
+    /// resident served, all in one durable commit, before returning. Lists, lookups and exports use it.
+    /// </summary>
+    public async Task<IReadOnlyList<ResidentView>> ServeAsync(CallerContext caller, Purpose purpose, AccessAction action, IReadOnlyList<StoredResident> residents, CancellationToken cancellationToken)
+    {
+        var accesses = new List<(StoredResident Stored, ResidentAccess Access)>(residents.Count);
+        foreach (var stored in residents)
+        {
+            var access = await resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken);
+            if (!access.IsEmpty)
+            {
+                accesses.Add((stored, access));
+            }
+        }
+        if (accesses.Count == 0)
+        {
+            return [];
+        }
+        var receipts = await log.AppendAsync([.. accesses.Select(a => LogEntry(a.Access, action, a.Access.Fields.Select(f => new ServedField(f.Field.Key, f.Served.Name()))))], cancellationToken);
+        var views = new List<ResidentView>(accesses.Count);
+        for (var i = 0; i < accesses.Count; i++)
+        {
+            views.Add(Project(accesses[i].Stored, accesses[i].Access, receipts[i]));
+        }
+        return views;
+    }
+
+    public Task<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, StoredResident stored, CancellationToken cancellationToken) =>
+        resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken).AsTask();
+
+    public static ResidentLocation LocationOf(StoredResident stored) => new(stored.Id, stored.CommunityCode, stored.Values.GetValueOrDefault("grid"));
+
+    /// <summary>The access-log entry for an access: who, which client, purpose, legal basis, grants, policy version, fields and fidelity. Never a value.</summary>
+    public static AccessLogEntry LogEntry(ResidentAccess access, AccessAction action, IEnumerable<ServedField> served) => new(
+        access.Resident.ResidentId,
+        access.Resident.DistrictCode,
+        access.BreakGlassId is not null && action == AccessAction.Read ? AccessAction.BreakGlass : action,
+        access.Caller.Subject,
+        access.Caller.Unit,
+        access.Caller.Role,
+        access.Caller.ClientId,
+        [.. served],
+        access.Purpose.Code,
+        access.LegalBasis,
+        access.GrantChain,
+        access.PolicyVersion,
+        access.BreakGlassId is null ? "allow" : "allow:break-glass");
+
+    private static ResidentView Project(StoredResident stored, ResidentAccess access, AccessLogReceipt receipt)
+    {
+        var fields = new Dictionary<string, ServedValue>(access.Fields.Count, StringComparer.Ordinal);
+        foreach (var f in access.Fields)
+        {
+            fields[f.Field.Key] = FieldProjector.Project(f.Field, f.Served, stored.Values.GetValueOrDefault(f.Field.Key));
+        }
+        return new ResidentView(
+            stored.Id,
+            stored.Version,
+            access.Purpose.Code,
+            access.PolicyVersion,
+            fields,
+            [.. access.Fields.Where(f => f.Revealable).Select(f => f.Field.Key)],
+            access.GrantChain,
+            access.BreakGlassId,
+            new AccessLogReference(receipt.LogId, receipt.Index));
+    }
+}

@@ -1,0 +1,55 @@
+using DataVault.Vault.Api;
+using DataVault.Vault.Schema;
+
+namespace DataVault.Vault.Views;
+
+/// <summary>The cache key of a policy decision: everything the model's request reads except field and fidelity.</summary>
+internal readonly record struct ViewKey(string Role, string CallerJurisdiction, string Department, string ResidentJurisdiction, string Purpose);
+
+/// <summary>What the policy allows one caller over residents of one jurisdiction: a fidelity per schema field (schema order).</summary>
+internal sealed class FieldRights(Fidelity[] fidelities)
+{
+    public Fidelity[] Fidelities { get; } = fidelities;
+
+    public bool Any => Fidelities.Any(f => f > Fidelity.None);
+}
+
+/// <summary>
+/// Decides, under the current policy, the highest fidelity the policy allows a caller for each field
+/// of a resident in a given jurisdiction, for a purpose: for every field it asks the enforcer for
+/// <c>clear</c>, then <c>masked</c>, <c>category</c> and <c>exists</c>, and keeps the first allowed.
+/// A decision depends only on (role, caller jurisdiction, department, resident jurisdiction,
+/// purpose), so it is made once per policy version and cached on the snapshot.
+/// </summary>
+internal sealed class ViewDecider(PolicyRuntime policy, ResidentSchema schema)
+{
+    public PolicySnapshot Snapshot => policy.Current;
+
+    public FieldRights Decide(PolicySnapshot snapshot, CallerContext caller, string purpose, string residentJurisdiction)
+    {
+        var key = new ViewKey(caller.Role, caller.Jurisdiction, caller.Department ?? "", residentJurisdiction, purpose);
+        return snapshot.Decisions.GetOrAdd(key, static (k, state) => state.Self.Compute(state.Snapshot, k), (Self: this, Snapshot: snapshot));
+    }
+
+    /// <summary>The policy's decision for one field at one fidelity, exactly as the model says it (no caching).</summary>
+    public static bool Allows(PolicySnapshot snapshot, in ViewKey key, FieldDefinition field, Fidelity fidelity) =>
+        snapshot.Enforcer.Enforce(key.Role, key.CallerJurisdiction, key.Department, key.ResidentJurisdiction, field.Key, field.Level.ToString(), fidelity.Name(), key.Purpose);
+
+    private FieldRights Compute(PolicySnapshot snapshot, ViewKey key)
+    {
+        var fields = schema.Fields;
+        var result = new Fidelity[fields.Count];
+        for (var i = 0; i < fields.Count; i++)
+        {
+            foreach (var fidelity in FidelityNames.Served)
+            {
+                if (Allows(snapshot, key, fields[i], fidelity))
+                {
+                    result[i] = fidelity;
+                    break;
+                }
+            }
+        }
+        return new FieldRights(result);
+    }
+}
