@@ -8,7 +8,7 @@ namespace DataVault.Vault.Residents;
 internal sealed record StoredResident(string Id, string CommunityCode, int Version, IReadOnlyDictionary<string, string> Values);
 
 /// <summary>Reads residents back: by id, by ID number (through the blind index), or all of them in pages.</summary>
-internal sealed class ResidentReader(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer)
+internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer)
 {
     public async Task<int> CountAsync(CancellationToken ct)
     {

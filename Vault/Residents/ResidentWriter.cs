@@ -30,7 +30,7 @@ public sealed record WriteOutcome(int Row, string ResidentId, WriteKind Kind, IR
 /// stored or none. Bulk inserts go through prepared ADO.NET commands on the context's connection,
 /// which is several times faster than EF change tracking at a million rows (docs/storage.md).
 /// </summary>
-internal sealed class ResidentWriter(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer, TimeProvider time)
+internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer, TimeProvider time)
 {
     private const string T = ResidentRowConfiguration.Table;
     private const int LookupChunk = 500;
