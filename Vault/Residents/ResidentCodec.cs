@@ -9,7 +9,7 @@ namespace DataVault.Vault.Residents;
 /// sealed by <see cref="FieldCipher"/> in its slot (record id, field key, community, level), so an
 /// envelope copied to another record, field or community fails to open.
 /// </summary>
-internal sealed class ResidentCodec(ResidentSchema schema, FieldCipher cipher)
+internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher cipher)
 {
     public byte[] Seal(string recordId, string communityCode, IReadOnlyDictionary<string, string> values)
     {
