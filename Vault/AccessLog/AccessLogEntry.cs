@@ -33,7 +33,11 @@ public sealed record AccessLogEntry(
     string LegalBasis,
     IReadOnlyList<string> GrantChain,
     string PolicyVersion,
-    string Decision);
+    string Decision)
+{
+    /// <summary>The reason the caller stated, for a reveal or a break-glass (their words, never a field value).</summary>
+    public string? Reason { get; init; }
+}
 
 /// <summary>Where an entry landed: its log (the district), its position and its RFC 6962 leaf hash.</summary>
 public sealed record AccessLogReceipt(string LogId, long Index, byte[] LeafHash, DateTimeOffset RecordedAt);

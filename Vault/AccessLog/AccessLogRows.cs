@@ -28,8 +28,11 @@ internal sealed class AccessLogRow
     public required string GrantChain { get; set; }
     public required string PolicyVersion { get; set; }
     public required string Decision { get; set; }
+    /// <summary>The stated reason of a reveal or break-glass; null for other accesses.</summary>
+    public string? Reason { get; set; }
 
-    private const byte CanonicalVersion = 1;
+    // 2: Reason joined the leaf data.
+    private const byte CanonicalVersion = 2;
 
     /// <summary>
     /// The leaf's data: a versioned, length-prefixed encoding of every column, so that no two
@@ -37,7 +40,7 @@ internal sealed class AccessLogRow
     /// </summary>
     public byte[] CanonicalBytes()
     {
-        string?[] parts = [LogId, ResidentId, Action, ActorUserId, ActorUnit, ActorRole, ClientId, Fields, Purpose, LegalBasis, GrantChain, PolicyVersion, Decision];
+        string?[] parts = [LogId, ResidentId, Action, ActorUserId, ActorUnit, ActorRole, ClientId, Fields, Purpose, LegalBasis, GrantChain, PolicyVersion, Decision, Reason];
         var size = 1 + 8 + 8 + parts.Sum(p => 5 + (p is null ? 0 : Encoding.UTF8.GetByteCount(p)));
         var buffer = new byte[size];
         var span = buffer.AsSpan();
@@ -85,6 +88,7 @@ internal sealed class AccessLogRowConfiguration : IEntityTypeConfiguration<Acces
         builder.HasKey(e => new { e.LogId, e.Index });
         builder.Property(e => e.LogId).HasMaxLength(6);
         builder.Property(e => e.Index).ValueGeneratedNever();
+        builder.Property(e => e.Reason).HasMaxLength(500);
         // The resident's own view ("who looked at my data"), newest first.
         builder.HasIndex(e => new { e.ResidentId, e.RecordedAtUnixMs });
         // The privacy officer's search by unit, role, purpose and period.

@@ -231,6 +231,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         GrantChain = string.Join('>', entry.GrantChain),
         PolicyVersion = entry.PolicyVersion,
         Decision = entry.Decision,
+        Reason = entry.Reason,
     };
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Access log batch of {EntryCount} entries failed ({ExceptionType}); the accesses were refused")]

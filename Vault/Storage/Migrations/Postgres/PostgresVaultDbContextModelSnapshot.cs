@@ -74,6 +74,10 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<long>("RecordedAtUnixMs")
                         .HasColumnType("bigint");
 

@@ -69,6 +69,10 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Reason")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("RecordedAtUnixMs")
                         .HasColumnType("INTEGER");
 
