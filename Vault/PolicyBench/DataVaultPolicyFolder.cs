@@ -22,6 +22,7 @@ internal sealed record DataVaultPolicyFolder(
     ResidentSchema Schema,
     JurisdictionTree Tree,
     IReadOnlyDictionary<string, string> RoleLevels,
+    IReadOnlySet<string> DepartmentRoles,
     IReadOnlySet<string> Purposes)
 {
     public const string ModelFile = "model.conf";
@@ -35,7 +36,7 @@ internal sealed record DataVaultPolicyFolder(
     /// <summary>The fidelities a rule may grant, lowest first (DESIGN.md, "Views").</summary>
     public static readonly IReadOnlyList<string> Fidelities = ["none", "exists", "category", "masked", "clear"];
 
-    /// <summary>The role codes of roles.csv.</summary>
+    /// <summary>The role codes of roles.csv (<see cref="RoleLevels"/>: the jurisdiction kind each is held at; <see cref="DepartmentRoles"/>: those held with a department).</summary>
     public IReadOnlySet<string> Roles { get; } = RoleLevels.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The file name errors in the hand-written rules are reported against.</summary>
@@ -54,7 +55,9 @@ internal sealed record DataVaultPolicyFolder(
         var (schema, schemaErrors) = ResidentSchema.Load(Path.Combine(directory, ResidentSchema.FileName));
         var (tree, treeErrors) = JurisdictionTree.Load(directory);
         errors.AddRange(schemaErrors.Concat(treeErrors).Select(e => new PolicyError(Path.Combine(directory, e.File), e.Line, 0, $"column '{e.Column}': {e.Reason}")));
-        var roles = Rows(Path.Combine(directory, RolesFile), RoleColumns, errors).ToDictionary(r => r["code"], r => r["held_at"], StringComparer.Ordinal);
+        var roleRows = Rows(Path.Combine(directory, RolesFile), RoleColumns, errors).ToList();
+        var roles = roleRows.ToDictionary(r => r["code"], r => r["held_at"], StringComparer.Ordinal);
+        var departmentRoles = roleRows.Where(r => r["department"] == "required").Select(r => r["code"]).ToHashSet(StringComparer.Ordinal);
         var purposes = Rows(Path.Combine(directory, PurposesFile), PurposeColumns, errors).Select(r => r["code"]).ToHashSet(StringComparer.Ordinal);
         if (schema is null || tree is null || errors.Count > 0)
         {
@@ -62,7 +65,7 @@ internal sealed record DataVaultPolicyFolder(
         }
         var model = File.ReadAllText(Path.Combine(directory, ModelFile));
         var policy = File.ReadAllText(Path.Combine(directory, PolicyFile));
-        return (new DataVaultPolicyFolder(directory, model, policy, Compose(policy, schema, tree), schema, tree, roles, purposes), []);
+        return (new DataVaultPolicyFolder(directory, model, policy, Compose(policy, schema, tree), schema, tree, roles, departmentRoles, purposes), []);
     }
 
     /// <summary>
