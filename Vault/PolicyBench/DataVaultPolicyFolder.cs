@@ -125,7 +125,7 @@ internal sealed record DataVaultPolicyFolder(
     /// privacy officer relies on, each at its line and cell of policy.csv: known role, jurisdiction,
     /// purpose, fidelity and field (or <c>cat:</c>/<c>owner:</c>); an <c>owner:</c> rule only for the
     /// rule's own department; a department role always names its department; and no L5 field under a
-    /// department wildcard.
+    /// department wildcard (except a <c>none</c> line, an explicit denial).
     /// </summary>
     public IReadOnlyList<PolicyError> Check()
     {
@@ -170,7 +170,8 @@ internal sealed record DataVaultPolicyFolder(
             {
                 Fail(3, "a department caseworker rule must name its department");
             }
-            if (isField && definition.Level == SensitivityLevel.L5 && rule.Department == "*")
+            // A `none` line grants nothing: it is how a privacy officer records an explicit denial (coverage).
+            if (isField && definition.Level == SensitivityLevel.L5 && rule.Department == "*" && rule.Fidelity != "none")
             {
                 Fail(3, $"L5 field '{rule.Field}' under a department wildcard: only its statutory department may be named");
             }
