@@ -1,7 +1,9 @@
 using DataVault.Identity;
 using DataVault.Vault.AccessLog;
+using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
@@ -32,6 +34,8 @@ public static class VaultHost
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
+        services.AddGrants();
+        services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -56,6 +60,8 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        api.MapGrantEndpoints();
+        api.MapBreakGlassEndpoints();
 
         return app;
     }
