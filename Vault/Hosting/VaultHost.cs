@@ -4,6 +4,7 @@ using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -32,6 +33,7 @@ public static class VaultHost
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
+        services.AddResidentApi(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -46,6 +48,7 @@ public static class VaultHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authorization: lookups are limited per token subject
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
