@@ -125,4 +125,24 @@ public sealed class ListingAndLookingUpResidentsTests
         Assert.Equal(HttpStatusCode.OK, other.StatusCode);
         Assert.DoesNotContain(await host.LogRowsAsync(), r => r.ActorRole == UnitRoles.CommunityWorker);
     }
+
+    [Fact]
+    public async Task OpenApi_DocumentsEveryResidentOperationWithItsProblems()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 0);
+        using var client = host.CreateClient();
+
+        var json = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken)).RootElement;
+
+        var operations = json.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Op: o.Value)))
+            .Where(o => o.Op.TryGetProperty("operationId", out _))
+            .ToDictionary(o => o.Op.GetProperty("operationId").GetString()!, o => o);
+        foreach (var (name, status) in new[] { ("ListResidents", "404"), ("ExportResidents", "404"), ("LookupResident", "429"), ("CreateResident", "409"), ("UpdateResident", "412"), ("RevealResidentField", "403") })
+        {
+            Assert.True(operations.TryGetValue(name, out var op), name);
+            Assert.True(op.Op.GetProperty("responses").TryGetProperty(status, out _), $"{name} documents {status}");
+            Assert.StartsWith("/api/v1/residents", op.Path, StringComparison.Ordinal);
+        }
+    }
 }
