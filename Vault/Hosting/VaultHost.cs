@@ -1,4 +1,5 @@
 using DataVault.Identity;
+using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
@@ -32,6 +33,7 @@ public static class VaultHost
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
+        services.AddAggregates(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -56,6 +58,7 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        api.MapAggregateEndpoints();
 
         return app;
     }
