@@ -22,12 +22,17 @@ public static class CellSuppressor
         return suppressed;
     }
 
-    /// <summary>Adds complementary suppressions to <paramref name="suppressed"/> until no suppressed cell is determined.</summary>
+    /// <summary>
+    /// Adds complementary suppressions to <paramref name="suppressed"/> until no suppressed cell is
+    /// determined by the published cells and relations (<see cref="SuppressionAuditor.Determined"/>)
+    /// nor pinned at 1 by a relation (<see cref="SuppressionAuditor.PinnedAtOne"/>).
+    /// </summary>
     public static void Complete(CountTable table, bool[] suppressed)
     {
         while (true)
         {
-            var determined = SuppressionAuditor.Determined(table, suppressed);
+            var determined = SuppressionAuditor.Determined(table, suppressed)
+                .Union(SuppressionAuditor.PinnedAtOne(table, suppressed)).Order().ToList();
             if (determined.Count == 0)
             {
                 return;
@@ -60,17 +65,21 @@ public static class CellSuppressor
     }
 
     /// <summary>
-    /// The cell to suppress so that <paramref name="cell"/> stops being determined: a published cell of
-    /// one of its relations, the smallest nonzero count first (it costs readers the least information),
-    /// then the lowest index. A zero is chosen only when no nonzero cell is left (suppressing a zero
-    /// hides little, and a reader knows counts are never negative). When every cell of its own
-    /// relations is suppressed already, the search widens to relations reached through suppressed cells.
+    /// The cell to suppress so that <paramref name="cell"/> stops being determined: a published nonzero
+    /// cell of one of its relations, the smallest count first (it costs readers the least information),
+    /// then the lowest index. When its own relations hold no published nonzero cell, the search widens
+    /// to the relations reached through suppressed cells. Zeros are not chosen: a reader knows counts are
+    /// never negative, so a suppressed zero summing into a published zero is pinned down at once, and
+    /// hiding it protects nothing. A determined nonzero cell always has a published nonzero cell among
+    /// the relations connected to it (were they all zero, it would be determined as zero); a zero is
+    /// taken only as a last resort.
     /// </summary>
     private static int? Complement(CountTable table, bool[] suppressed, int cell)
     {
         var seenRelations = new HashSet<int>();
         var seenCells = new HashSet<int> { cell };
         var frontier = new List<int> { cell };
+        int? zero = null;
         while (frontier.Count > 0)
         {
             int? best = null;
@@ -94,7 +103,11 @@ public static class CellSuppressor
                         {
                             next.Add(other);
                         }
-                        else if (best is null || Better(table.Counts[other], other, table.Counts[best.Value], best.Value))
+                        else if (table.Counts[other] == 0)
+                        {
+                            zero = zero is null ? other : Math.Min(zero.Value, other);
+                        }
+                        else if (best is null || (table.Counts[other], other).CompareTo((table.Counts[best.Value], best.Value)) < 0)
                         {
                             best = other;
                         }
@@ -107,15 +120,6 @@ public static class CellSuppressor
             }
             frontier = next;
         }
-        return null;
-    }
-
-    private static bool Better(long count, int index, long bestCount, int bestIndex)
-    {
-        if ((count == 0) != (bestCount == 0))
-        {
-            return count != 0;
-        }
-        return count != bestCount ? count < bestCount : index < bestIndex;
+        return zero;
     }
 }

@@ -65,6 +65,41 @@ public static class SuppressionAuditor
         return [.. pivotRows.Where(p => p.Value.Count == 1).Select(p => p.Key).Order()];
     }
 
+    /// <summary>
+    /// The suppressed cells a reader pins down by adding that a suppressed count is never zero (zeros
+    /// are published): in a relation whose total is published, m suppressed parts that must add up to
+    /// exactly m are all 1. Linear algebra alone does not see this; it is checked relation by relation.
+    /// </summary>
+    public static IReadOnlyList<int> PinnedAtOne(CountTable table, IReadOnlyList<bool> suppressed)
+    {
+        var pinned = new SortedSet<int>();
+        foreach (var relation in table.Relations)
+        {
+            if (suppressed[relation.Total])
+            {
+                continue;
+            }
+            var remainder = table.Counts[relation.Total];
+            var unknown = 0;
+            foreach (var part in relation.Parts)
+            {
+                if (suppressed[part])
+                {
+                    unknown++;
+                }
+                else
+                {
+                    remainder -= table.Counts[part];
+                }
+            }
+            if (unknown > 1 && remainder == unknown)
+            {
+                pinned.UnionWith(relation.Parts.Where(p => suppressed[p]));
+            }
+        }
+        return [.. pinned];
+    }
+
     private static void Add(Dictionary<int, BigInteger> row, int cell, BigInteger coefficient, IReadOnlyList<bool> suppressed)
     {
         if (!suppressed[cell])
