@@ -1,4 +1,5 @@
 using DataVault.Identity;
+using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
@@ -34,6 +35,7 @@ public static class VaultHost
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
         services.AddResidentApi(builder.Configuration);
+        services.AddAggregates(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -59,6 +61,7 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        api.MapAggregateEndpoints();
 
         return app;
     }
