@@ -1,10 +1,14 @@
 using DataVault.Identity;
+using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Problems;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -34,6 +38,10 @@ public static class VaultHost
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
         services.AddPolicyStore();
+        services.AddResidentApi(builder.Configuration);
+        services.AddAggregates(builder.Configuration);
+        services.AddGrants();
+        services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -48,6 +56,7 @@ public static class VaultHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authorization: lookups are limited per token subject
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
@@ -59,6 +68,9 @@ public static class VaultHost
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
         api.MapPolicyStoreEndpoints();
+        api.MapAggregateEndpoints();
+        api.MapGrantEndpoints();
+        api.MapBreakGlassEndpoints();
 
         return app;
     }

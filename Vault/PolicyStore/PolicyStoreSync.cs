@@ -32,7 +32,7 @@ internal sealed partial class PolicyStoreSync(PolicyVersionLoader loader, Policy
     {
         try
         {
-            var running = runtime.Current.StoreVersion;
+            var running = runtime.HighestStoreVersion;
             if (await loader.NewerThanAsync(running, cancellationToken) is not { } row)
             {
                 return false;

@@ -50,9 +50,15 @@ public sealed class PolicySnapshot
 /// </summary>
 public sealed class PolicyRuntime
 {
+    private readonly Lock _installGate = new();
     private PolicySnapshot _current;
+    private int _highestStoreVersion;
 
-    public PolicyRuntime(PolicySnapshot initial) => _current = initial;
+    public PolicyRuntime(PolicySnapshot initial)
+    {
+        _current = initial;
+        _highestStoreVersion = initial.StoreVersion;
+    }
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
 
@@ -84,22 +90,34 @@ public sealed class PolicyRuntime
     }
 
     /// <summary>
-    /// Installs a store version if it is newer than the running one. The publishing node and the poll
-    /// can race to install versions; comparing numbers keeps the newest, never an older one.
+    /// Installs a store version if it is newer than every store version installed so far. The
+    /// publishing node and the poll can race to install versions; comparing numbers keeps the newest,
+    /// never an older one. A snapshot published directly (<see cref="Publish"/>, store version 0) is
+    /// replaced only by a store version newer than the one it replaced.
     /// </summary>
     public bool Install(PolicySnapshot snapshot)
     {
-        while (true)
+        lock (_installGate)
         {
-            var current = Volatile.Read(ref _current);
-            if (current.StoreVersion >= snapshot.StoreVersion && current.StoreVersion != 0)
+            if (snapshot.StoreVersion <= _highestStoreVersion)
             {
                 return false;
             }
-            if (Interlocked.CompareExchange(ref _current, snapshot, current) == current)
+            _highestStoreVersion = snapshot.StoreVersion;
+            Volatile.Write(ref _current, snapshot);
+        }
+        Published?.Invoke(snapshot);
+        return true;
+    }
+
+    /// <summary>The newest store version this runtime has installed (0 when it runs only the shipped files).</summary>
+    public int HighestStoreVersion
+    {
+        get
+        {
+            lock (_installGate)
             {
-                Published?.Invoke(snapshot);
-                return true;
+                return _highestStoreVersion;
             }
         }
     }

@@ -1,5 +1,6 @@
 using DataVault.Vault.PolicyBench;
 using DataVault.Vault.PolicyStore;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +24,12 @@ internal static class ViewsSetup
     public static IEndpointRouteBuilder MapScopedViewEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPurposeEndpoints();
-        api.MapResidentsGroup();
+        var residents = api.MapResidentsGroup();
+        residents.MapResidentListEndpoints();
+        residents.MapResidentExportEndpoints();
+        residents.MapResidentLookupEndpoints();
+        residents.MapResidentWriteEndpoints();
+        residents.MapResidentRevealEndpoints();
         return api;
     }
 
