@@ -113,7 +113,7 @@ internal static class DemoResidentRecords
     }
 
     /// <summary>A synthetic adult of the community with the account's phone and a valid GB 11643 number no other resident holds.</summary>
-    private static async Task<Dictionary<string, string>> PersonAsync(string phone, string community, JurisdictionTree tree, ResidentReader reader, CancellationToken cancellationToken)
+    internal static async Task<Dictionary<string, string>> PersonAsync(string phone, string community, JurisdictionTree tree, ResidentReader reader, CancellationToken cancellationToken)
     {
         var faker = new Faker("zh_CN") { Random = new Randomizer(int.Parse(phone[^6..], CultureInfo.InvariantCulture)) };
         var male = faker.Random.Bool();
