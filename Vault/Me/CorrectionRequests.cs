@@ -138,16 +138,16 @@ internal sealed class CorrectionRequests(IDbContextFactory<VaultDbContext> dbFac
     {
         var field = labels.Field(row.FieldKey, "");
         return new(
-        row.Id,
-        row.Status,
-        row.ResidentId,
-        row.CommunityCode,
-        new CodeLabel(field.Key, field.Zh, field.En),
-        row.Note,
-        DateTimeOffset.FromUnixTimeMilliseconds(row.RequestedAtUnixMs),
-        row.Resolution is { } r && Resolutions.TryGetValue(r, out var l) ? new CodeLabel(r, l.Zh, l.En) : null,
-        row.Response,
-        row.ResolvedAtUnixMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
-        row.ResolvedByUnit);
+            row.Id,
+            row.Status,
+            row.ResidentId,
+            row.CommunityCode,
+            new CodeLabel(field.Key, field.Zh, field.En),
+            row.Note,
+            DateTimeOffset.FromUnixTimeMilliseconds(row.RequestedAtUnixMs),
+            row.Resolution is { } r && Resolutions.TryGetValue(r, out var l) ? new CodeLabel(r, l.Zh, l.En) : null,
+            row.Response,
+            row.ResolvedAtUnixMs is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null,
+            row.ResolvedByUnit);
     }
 }
