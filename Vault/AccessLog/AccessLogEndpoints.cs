@@ -33,7 +33,7 @@ internal static class AccessLogEndpoints
         log.MapGet("/", SearchAsync)
             .WithName("SearchAccessLog")
             .WithSummary("Search the caller's district log by unit, role, purpose and period, newest first (privacy officers and auditors; metadata only).")
-            .WithDescription("`from` is inclusive and `to` exclusive (ISO 8601). `cursor` is the `nextCursor` of the previous page. Entries never hold values.")
+            .WithDescription("`from` is inclusive and `to` exclusive (ISO 8601). `resident` narrows to one resident id (or `@` + a jurisdiction for aggregates); `breakGlass=true` lists only emergency accesses (the review queue). `cursor` is the `nextCursor` of the previous page. Entries never hold values.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
@@ -57,7 +57,7 @@ internal static class AccessLogEndpoints
 
     private static async Task<Results<Ok<AccessLogPage<LoggedAccess>>, ProblemHttpResult>> SearchAsync(
         CallerContext caller, AccessLogQueries queries, AccessLogLabels labels, string? unit, string? role, string? purpose,
-        DateTimeOffset? from, DateTimeOffset? to, string? cursor, int? limit, CancellationToken cancellationToken)
+        DateTimeOffset? from, DateTimeOffset? to, string? resident, bool? breakGlass, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         if (DistrictOf(caller, UnitRoles.PrivacyOfficer, UnitRoles.Auditor) is not { } district)
         {
@@ -67,7 +67,7 @@ internal static class AccessLogEndpoints
         {
             return BadCursor();
         }
-        var (rows, next) = await queries.SearchAsync(new AccessLogSearch(district, unit, role, purpose, from, to), after, AccessLogQueries.Limit(limit), cancellationToken);
+        var (rows, next) = await queries.SearchAsync(new AccessLogSearch(district, unit, role, purpose, from, to) { Subject = resident, BreakGlassOnly = breakGlass == true }, after, AccessLogQueries.Limit(limit), cancellationToken);
         return TypedResults.Ok(new AccessLogPage<LoggedAccess>([.. rows.Select(labels.Describe)], next));
     }
 

@@ -7,7 +7,14 @@ using Microsoft.EntityFrameworkCore;
 namespace DataVault.Vault.AccessLog;
 
 /// <summary>What an officer's search of one district's log asks for; every filter is optional.</summary>
-public sealed record AccessLogSearch(string LogId, string? Unit, string? Role, string? Purpose, DateTimeOffset? From, DateTimeOffset? To);
+public sealed record AccessLogSearch(string LogId, string? Unit, string? Role, string? Purpose, DateTimeOffset? From, DateTimeOffset? To)
+{
+    /// <summary>Only one resident's entries (an id, or <c>@</c> + a jurisdiction for aggregates).</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>Only emergency accesses: the break-glass review queue.</summary>
+    public bool BreakGlassOnly { get; init; }
+}
 
 /// <summary>
 /// Reads the log for people: a resident's entries (with proofs), an officer's search, one entry by
@@ -57,6 +64,14 @@ internal sealed class AccessLogQueries(IDbContextFactory<VaultDbContext> dbFacto
         if (!string.IsNullOrEmpty(search.Purpose))
         {
             query = query.Where(r => r.Purpose == search.Purpose);
+        }
+        if (!string.IsNullOrEmpty(search.Subject))
+        {
+            query = query.Where(r => r.ResidentId == search.Subject);
+        }
+        if (search.BreakGlassOnly)
+        {
+            query = query.Where(r => r.Action == LoggedAccess.BreakGlassAction || r.Decision == LoggedAccess.BreakGlassDecision);
         }
         if (search.From is { } from)
         {

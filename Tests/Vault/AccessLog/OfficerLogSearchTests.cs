@@ -57,6 +57,13 @@ public sealed class OfficerLogSearchTests
         Assert.Empty(await SearchAsync(privacy, "to=" + Uri.EscapeDataString(start.ToString("O"))));
         Assert.All(all, e => Assert.Null(e.Reason));
 
+        Assert.Equal([o1], Positions(await SearchAsync(privacy, "resident=" + inOther.Id)));
+        Assert.Empty(await SearchAsync(privacy, "breakGlass=true"));
+        var emergency = await host.Get<AccessLogWriter>().AppendAsync(new AccessLogEntry(inY.Id, "510107", AccessAction.BreakGlass, "u-health", "caseworker:health@510107", "caseworker",
+            "demo-health", [new ServedField("chronic_condition", "clear")], "epidemic_response", "PIPL art. 13(1)4", ["bg-1"], "v-test", LoggedAccess.BreakGlassDecision) { Reason = "case 2026-17" }, Ct);
+        var review = Assert.Single(await SearchAsync(auditor, "breakGlass=true"));
+        Assert.Equal((emergency.LogId, emergency.Index, true, "case 2026-17"), (review.LogId, review.Index, review.BreakGlass, review.Reason));
+
         using var asWorker = await host.GetAsync("/api/v1/access-log", workerY, null);
         Assert.Equal(HttpStatusCode.Forbidden, asWorker.StatusCode);
         var otherDistrict = await host.TokenAsync(UnitRoles.PrivacyOfficer, "510104");
