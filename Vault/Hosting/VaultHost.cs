@@ -1,10 +1,14 @@
 using DataVault.Identity;
+using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Me;
 using DataVault.Vault.Problems;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -35,6 +39,10 @@ public static class VaultHost
         services.AddScopedViews();
         services.AddAccessLogQueries();
         services.AddResidentSelfService();
+        services.AddResidentApi(builder.Configuration);
+        services.AddAggregates(builder.Configuration);
+        services.AddGrants();
+        services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -49,6 +57,7 @@ public static class VaultHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authorization: lookups are limited per token subject
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
@@ -61,6 +70,9 @@ public static class VaultHost
         api.MapScopedViewEndpoints();
         api.MapAccessLogEndpoints();
         api.MapMeEndpoints();
+        api.MapAggregateEndpoints();
+        api.MapGrantEndpoints();
+        api.MapBreakGlassEndpoints();
 
         return app;
     }
