@@ -125,6 +125,22 @@ public sealed class ResidentSeesWhoLookedTests
     }
 
     [Fact]
+    public async Task ARealDistrictAggregate_ShowsInTheResidentsLogAsCountingThem()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 6);
+        var alice = await host.ResidentAsync(ApiTestHost.CommunityY, "13700000451");
+        var analyst = await host.TokenAsync(UnitRoles.DistrictAnalyst, "510107");
+
+        using var response = await host.GetAsync("/api/v1/aggregates?within=510107&by=street", analyst, "statistics");
+        await ApiTestHost.JsonAsync(response, HttpStatusCode.OK);
+
+        var entry = Assert.Single(await host.MyLogAsync(alice.Token));
+        Assert.Equal(("@510107", "aggregate", "district_analyst"), (entry.Entry.Subject, entry.Entry.Action.Code, entry.Entry.Role.Code));
+        Assert.True(entry.Entry.Aggregate);
+        Assert.True(EntryVerifier.Verify(entry.Entry, entry.Proof, entry.TreeHead, await host.LogKeysAsync(alice.Token)).Verified);
+    }
+
+    [Fact]
     public async Task AccessLog_PagesNewestFirstWithoutGapsOrRepeats()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 3);
