@@ -7,6 +7,7 @@ using DataVault.Vault.Encryption;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.PolicyStore;
+using DataVault.Vault.Me;
 using DataVault.Vault.Problems;
 using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
@@ -38,6 +39,8 @@ public static class VaultHost
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
         services.AddPolicyStore();
+        services.AddAccessLogQueries();
+        services.AddResidentSelfService();
         services.AddResidentApi(builder.Configuration);
         services.AddAggregates(builder.Configuration);
         services.AddGrants();
@@ -68,6 +71,8 @@ public static class VaultHost
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
         api.MapPolicyStoreEndpoints();
+        api.MapAccessLogEndpoints();
+        api.MapMeEndpoints();
         api.MapAggregateEndpoints();
         api.MapGrantEndpoints();
         api.MapBreakGlassEndpoints();

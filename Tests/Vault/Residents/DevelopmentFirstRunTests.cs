@@ -8,6 +8,9 @@ namespace DataVault.Tests.Vault.Residents;
 /// <summary>Issue 2, item 10: a first start in Development on an empty data directory seeds the demo community.</summary>
 public sealed class DevelopmentFirstRunTests
 {
+    // Community Y, plus one record for each demo resident account (docs/me-api.md, "Demo data").
+    private static readonly int DemoTotal = 10_737 + DataVault.Identity.Management.DemoIdentitySeeder.Users.Count(u => u.Role == DataVault.Identity.Units.UnitRoles.Resident);
+
     [Fact]
     public async Task Start_DevelopmentEmptyDataDirectory_SeedsCommunityYOnceOnly()
     {
@@ -16,14 +19,14 @@ public sealed class DevelopmentFirstRunTests
         await using (var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Development").UseSetting("Vault:DataDirectory", dataDir)))
         {
             using var client = factory.CreateClient();
-            Assert.Equal(10_737, await factory.Services.GetRequiredService<ResidentReader>().CountAsync(ct));
+            Assert.Equal(DemoTotal, await factory.Services.GetRequiredService<ResidentReader>().CountAsync(ct));
         }
         Assert.True(File.Exists(Path.Combine(dataDir, "vault.db")));
 
         // A second start finds residents and seeds nothing more.
         await using var again = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseEnvironment("Development").UseSetting("Vault:DataDirectory", dataDir));
         using var client2 = again.CreateClient();
-        Assert.Equal(10_737, await again.Services.GetRequiredService<ResidentReader>().CountAsync(ct));
+        Assert.Equal(DemoTotal, await again.Services.GetRequiredService<ResidentReader>().CountAsync(ct));
         await again.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(dataDir, recursive: true);
