@@ -51,7 +51,9 @@ internal sealed partial class ResidentReader : IDisposable
                 var connectionString = db.Database.IsSqlite() ? db.Database.GetConnectionString() : null;
                 if (connectionString is not null && !IsInMemory(connectionString))
                 {
-                    _fast = new FastPath(connectionString);
+                    // Pooling off: these connections carry query_only and are held by us, so none may ever go
+                    // back to Microsoft.Data.Sqlite's pool and be handed to a writer.
+                    _fast = new FastPath(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
                 }
                 Volatile.Write(ref _fastChecked, true);
             }
