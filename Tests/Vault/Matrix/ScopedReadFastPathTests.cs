@@ -60,3 +60,23 @@ public sealed class ScopedReadFastPathTests
         Assert.All(await Task.WhenAll(reads), status => Assert.Equal(HttpStatusCode.OK, status));
     }
 }
+
+/// <summary>The access log's batch inserts bypass EF change tracking only where the EF model maps plainly.</summary>
+public sealed class AccessLogInsertPlanTests
+{
+    [Fact]
+    public async Task EntryAndNodeRows_HaveAPlainInsert_WithEveryMappedColumn()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        await using var db = await host.Get<IDbContextFactory<VaultDbContext>>().CreateDbContextAsync(TestContext.Current.CancellationToken);
+
+        var entries = DataVault.Vault.AccessLog.AccessLogWriter.InsertSqlFor(db.Model, typeof(DataVault.Vault.AccessLog.AccessLogRow));
+        var nodes = DataVault.Vault.AccessLog.AccessLogWriter.InsertSqlFor(db.Model, typeof(DataVault.Vault.AccessLog.MerkleNodeRow));
+
+        Assert.NotNull(entries);
+        Assert.NotNull(nodes);
+        var entityColumns = db.Model.FindEntityType(typeof(DataVault.Vault.AccessLog.AccessLogRow))!.GetProperties().Count();
+        Assert.Equal(entityColumns, entries.Split("@p").Length - 1);
+        Assert.StartsWith("INSERT INTO \"AccessLogNodes\" (", nodes, StringComparison.Ordinal);
+    }
+}
