@@ -1,9 +1,13 @@
 using DataVault.Identity;
+using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Problems;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -32,6 +36,10 @@ public static class VaultHost
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
+        services.AddResidentApi(builder.Configuration);
+        services.AddAggregates(builder.Configuration);
+        services.AddGrants();
+        services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
 
@@ -46,6 +54,7 @@ public static class VaultHost
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter(); // after authorization: lookups are limited per token subject
 
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
@@ -56,6 +65,9 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        api.MapAggregateEndpoints();
+        api.MapGrantEndpoints();
+        api.MapBreakGlassEndpoints();
 
         return app;
     }

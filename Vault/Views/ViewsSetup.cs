@@ -1,4 +1,5 @@
 using DataVault.Vault.PolicyBench;
+using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,12 @@ internal static class ViewsSetup
     public static IEndpointRouteBuilder MapScopedViewEndpoints(this IEndpointRouteBuilder api)
     {
         api.MapPurposeEndpoints();
-        api.MapResidentsGroup();
+        var residents = api.MapResidentsGroup();
+        residents.MapResidentListEndpoints();
+        residents.MapResidentExportEndpoints();
+        residents.MapResidentLookupEndpoints();
+        residents.MapResidentWriteEndpoints();
+        residents.MapResidentRevealEndpoints();
         return api;
     }
 

@@ -1,0 +1,154 @@
+using System.Net;
+using DataVault.Identity.Units;
+using DataVault.Tests.Vault.Api;
+using static DataVault.Tests.Vault.ResidentApi.ResidentApiTestKit;
+
+namespace DataVault.Tests.Vault.ResidentApi;
+
+/// <summary>Create (collect once, validated, permitted field by field) and conditional update (If-Match).</summary>
+public sealed class WritingResidentsTests
+{
+    [Fact]
+    public async Task Create_Valid_201WithLocationETagAndView_LoggedAsWrite()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        host.AllowCommunityWorkersToRegister();
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var fields = NewResident(ApiTestHost.CommunityY, 1);
+
+        using var response = await host.CreateAsync(token, fields);
+
+        var body = await ApiTestHost.JsonAsync(response, HttpStatusCode.Created);
+        var id = body.GetProperty("id").GetString()!;
+        Assert.Equal($"/api/v1/residents/{id}", response.Headers.Location?.OriginalString);
+        Assert.Equal("\"1\"", response.Headers.ETag?.Tag);
+        Assert.Equal(["address", "community", "id_number", "name", "phone"], body.GetProperty("changed").EnumerateArray().Select(e => e.GetString()));
+        var view = body.GetProperty("resident").GetProperty("fields");
+        Assert.Equal("clear", view.GetProperty("name").GetProperty("fidelity").GetString());
+        Assert.Equal("masked", view.GetProperty("id_number").GetProperty("fidelity").GetString());
+        var stored = (await host.StoredResidentsAsync()).Single(r => r.Id == id);
+        Assert.Equal(fields["phone"], stored.Values["phone"]);
+        var write = Assert.Single(await host.LogRowsAsync(), r => r.ResidentId == id && r.Action == "write");
+        Assert.Equal("address=write;community=write;id_number=write;name=write;phone=write", write.Fields);
+        Assert.Equal(Service, write.Purpose);
+    }
+
+    [Fact]
+    public async Task Create_SameIdNumber_409_NeverADuplicate_IdOnlyWithinReach()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        host.AllowCommunityWorkersToRegister();
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var otherWorker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.OtherCommunity);
+        using var first = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 2));
+        var id = (await ApiTestHost.JsonAsync(first, HttpStatusCode.Created)).GetProperty("id").GetString();
+        var count = (await host.StoredResidentsAsync()).Count;
+
+        // Same person again (typed with a lower-case check character and spaces) with another phone.
+        var again = NewResident(ApiTestHost.CommunityY, 2);
+        again["id_number"] = " " + IdNumber(2).ToLowerInvariant() + " ";
+        again["phone"] = "13700000000";
+        using var duplicate = await host.CreateAsync(token, again);
+        using var elsewhere = await host.CreateAsync(otherWorker, NewResident(ApiTestHost.OtherCommunity, 2));
+
+        var problem = await ApiTestHost.JsonAsync(duplicate, HttpStatusCode.Conflict);
+        Assert.Equal("resident_exists", problem.GetProperty("code").GetString());
+        Assert.Equal(id, problem.GetProperty("existingId").GetString());
+        var hidden = await ApiTestHost.JsonAsync(elsewhere, HttpStatusCode.Conflict);
+        Assert.False(hidden.TryGetProperty("existingId", out _));
+        Assert.DoesNotContain(id!, hidden.ToString(), StringComparison.Ordinal);
+        Assert.Equal(count, (await host.StoredResidentsAsync()).Count);
+        Assert.NotEqual("13700000000", (await host.StoredResidentsAsync()).Single(r => r.Id == id).Values["phone"]);
+    }
+
+    [Fact]
+    public async Task Create_Invalid_400WithFieldKeysAndReasons_NoValues_NothingStored()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        host.AllowCommunityWorkersToRegister();
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var fields = NewResident(ApiTestHost.CommunityY, 3);
+        fields["phone"] = "12345-secret-phone";
+        fields["id_number"] = "510107198001019999";
+        fields["shoe_size"] = "42";
+        fields["grid"] = "510107001001-01";
+        var count = (await host.StoredResidentsAsync()).Count;
+
+        using var response = await host.CreateAsync(token, fields);
+
+        var problem = await ApiTestHost.JsonAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        var keys = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()).ToHashSet();
+        Assert.Superset(new HashSet<string?> { "phone", "id_number", "shoe_size", "grid" }, keys);
+        var text = problem.ToString();
+        foreach (var value in new[] { "12345-secret-phone", "510107198001019999", "510107001001-01" })
+        {
+            Assert.DoesNotContain(value, text, StringComparison.Ordinal);
+        }
+        Assert.Equal(count, (await host.StoredResidentsAsync()).Count);
+    }
+
+    [Fact]
+    public async Task Create_WithoutClearOnEveryField_403NamingTheFields()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var fields = NewResident(ApiTestHost.CommunityY, 4);
+        fields["chronic_condition"] = "diabetes";
+
+        using var response = await host.CreateAsync(token, fields);
+        using var outside = await host.CreateAsync(token, NewResident(ApiTestHost.OtherCommunity, 5));
+
+        var problem = await ApiTestHost.JsonAsync(response, HttpStatusCode.Forbidden);
+        Assert.Equal(["chronic_condition", "id_number", "name"], problem.GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("community", (await ApiTestHost.JsonAsync(outside, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        Assert.DoesNotContain(await host.LogRowsAsync(), r => r.Action == "write");
+    }
+
+    [Fact]
+    public async Task Patch_WithoutIfMatch428_Stale412_Current200_NeverASilentOverwrite()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 2);
+        var resident = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        using var read = await host.GetAsync($"/api/v1/residents/{resident.Id}", token, Service);
+        var etag = read.Headers.ETag!.Tag;
+
+        using var missing = await host.PatchAsync(token, resident.Id, null, new() { ["address"] = "新地址一" });
+        using var wrong = await host.PatchAsync(token, resident.Id, "\"999\"", new() { ["address"] = "新地址一" });
+        using var ok = await host.PatchAsync(token, resident.Id, etag, new() { ["address"] = "新地址二", ["phone"] = resident.Values["phone"], ["emergency_contact_phone"] = null });
+        using var stale = await host.PatchAsync(token, resident.Id, etag, new() { ["address"] = "新地址三" });
+
+        Assert.Equal(HttpStatusCode.PreconditionRequired, missing.StatusCode);
+        Assert.Equal("precondition_required", await ApiTestHost.ProblemCodeAsync(missing));
+        Assert.Equal("precondition_failed", await ApiTestHost.ProblemCodeAsync(wrong));
+        var body = await ApiTestHost.JsonAsync(ok, HttpStatusCode.OK);
+        var expectedChanged = resident.Values.ContainsKey("emergency_contact_phone") ? new[] { "address", "emergency_contact_phone" } : ["address"];
+        Assert.Equal(expectedChanged, body.GetProperty("changed").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal($"\"{resident.Version + 1}\"", ok.Headers.ETag?.Tag);
+        Assert.Equal("新地址二", body.GetProperty("resident").GetProperty("fields").GetProperty("address").GetProperty("value").GetString());
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        var stored = (await host.StoredResidentsAsync()).Single(r => r.Id == resident.Id);
+        Assert.Equal("新地址二", stored.Values["address"]);
+        Assert.False(stored.Values.ContainsKey("emergency_contact_phone"));
+        Assert.Equal(resident.Version + 1, stored.Version);
+        var write = Assert.Single(await host.LogRowsAsync(), r => r.ResidentId == resident.Id && r.Action == "write");
+        Assert.Equal(string.Join(';', expectedChanged.Select(k => k + "=write")), write.Fields);
+    }
+
+    [Fact]
+    public async Task Patch_FieldWithoutClearRight_403_RequiredFieldCleared_400()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 2);
+        var resident = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var etag = $"\"{resident.Version}\"";
+
+        using var name = await host.PatchAsync(token, resident.Id, etag, new() { ["name"] = "改名" });
+        using var cleared = await host.PatchAsync(token, resident.Id, etag, new() { ["community"] = null });
+
+        Assert.Equal(["name"], (await ApiTestHost.JsonAsync(name, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("community", (await ApiTestHost.JsonAsync(cleared, HttpStatusCode.BadRequest)).GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(resident.Version, (await host.StoredResidentsAsync()).Single(r => r.Id == resident.Id).Version);
+    }
+}

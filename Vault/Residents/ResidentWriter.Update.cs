@@ -1,0 +1,177 @@
+using System.Data;
+using System.Data.Common;
+using DataVault.Vault.Encryption;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace DataVault.Vault.Residents;
+
+/// <summary>How a single-resident write through the API ended.</summary>
+internal enum SingleWriteStatus
+{
+    Done,
+
+    /// <summary>Another resident already holds this ID number ("collect once": never a duplicate).</summary>
+    IdNumberTaken,
+
+    /// <summary>The record's version is no longer the one the caller read (If-Match failed).</summary>
+    Stale,
+
+    Missing,
+}
+
+/// <summary>
+/// The outcome of one API write: the resident's new version, or why nothing was written. For
+/// <see cref="SingleWriteStatus.IdNumberTaken"/>, where the resident holding the number lives, so the
+/// caller can be told its id only when it is within their reach.
+/// </summary>
+internal sealed record SingleWriteResult(SingleWriteStatus Status, int Version, StoredResidentLocation? Holder = null);
+
+/// <summary>Where a stored resident lives (no values).</summary>
+internal sealed record StoredResidentLocation(string Id, string CommunityCode, string? GridCode);
+
+internal sealed partial class ResidentWriter
+{
+    /// <summary>
+    /// Creates one resident under <paramref name="id"/>, or reports the resident that already holds
+    /// the ID number and writes nothing. Never updates: a POST that names a known person is a 409.
+    /// </summary>
+    public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken)
+    {
+        // Indexes and envelopes before the transaction (see WriteAsync: the key ring may write).
+        var idIndex = indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber);
+        var phone = resident.Phone is { } p ? indexer.Compute(BlindIndexKind.Phone, p) : null;
+        var data = codec.Seal(id, resident.CommunityCode, resident.Fields);
+        var now = time.GetUtcNow().UtcDateTime;
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var transaction = tx.GetDbTransaction();
+            if (await HolderAsync(connection, transaction, idIndex, null, cancellationToken) is { } holder)
+            {
+                return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, holder);
+            }
+            await using (var insert = CreateInsert(connection, transaction))
+            {
+                SetLocation(insert, id, resident);
+                Set(insert, "version", 1);
+                Set(insert, "created", now);
+                Set(insert, "updated", now);
+                Set(insert, "idIndex", idIndex);
+                Set(insert, "phone", (object?)phone ?? DBNull.Value);
+                Set(insert, "data", data);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await tx.CommitAsync(cancellationToken);
+            return new SingleWriteResult(SingleWriteStatus.Done, 1);
+        }
+        catch (DbException)
+        {
+            // Two creators of the same person raced past the check: the unique index kept one row.
+            var racer = await HolderAsync(connection, null, idIndex, null, CancellationToken.None);
+            if (racer is null)
+            {
+                throw;
+            }
+            return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, racer);
+        }
+    }
+
+    /// <summary>
+    /// Replaces a resident's values (the caller merged and validated them) only if the stored version
+    /// is still <paramref name="expectedVersion"/>: <c>UPDATE … WHERE id = @id AND version = @expected</c>
+    /// in a transaction, so a concurrent writer makes this one fail as stale, never silently overwrite.
+    /// </summary>
+    public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, CancellationToken cancellationToken)
+    {
+        var idIndex = indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber);
+        var phone = resident.Phone is { } p ? indexer.Compute(BlindIndexKind.Phone, p) : null;
+        var data = codec.Seal(id, resident.CommunityCode, resident.Fields);
+        var now = time.GetUtcNow().UtcDateTime;
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        try
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+            var transaction = tx.GetDbTransaction();
+            if (await HolderAsync(connection, transaction, idIndex, id, cancellationToken) is { } holder)
+            {
+                return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, holder);
+            }
+            await using var update = Prepare(connection, transaction,
+                $"UPDATE {T} SET district_code = @district, street_code = @street, community_code = @community, grid_code = @grid, " +
+                "version = @version, updated_at = @updated, id_number_index = @idIndex, phone_index = @phone, data = @data " +
+                "WHERE id = @id AND version = @oldVersion",
+                ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
+                ("version", DbType.Int32), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
+            SetLocation(update, id, resident);
+            Set(update, "version", expectedVersion + 1);
+            Set(update, "updated", now);
+            Set(update, "idIndex", idIndex);
+            Set(update, "phone", (object?)phone ?? DBNull.Value);
+            Set(update, "data", data);
+            Set(update, "oldVersion", expectedVersion);
+            if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                await using var exists = connection.CreateCommand();
+                exists.Transaction = transaction;
+                exists.CommandText = $"SELECT COUNT(*) FROM {T} WHERE id = @id";
+                var p1 = exists.CreateParameter();
+                p1.ParameterName = "@id";
+                p1.Value = id;
+                exists.Parameters.Add(p1);
+                var found = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+                return new SingleWriteResult(found ? SingleWriteStatus.Stale : SingleWriteStatus.Missing, 0);
+            }
+            await tx.CommitAsync(cancellationToken);
+            return new SingleWriteResult(SingleWriteStatus.Done, expectedVersion + 1);
+        }
+        catch (DbException)
+        {
+            var racer = await HolderAsync(connection, null, idIndex, id, CancellationToken.None);
+            if (racer is null)
+            {
+                throw;
+            }
+            return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, racer);
+        }
+    }
+
+    private static void SetLocation(DbCommand command, string id, ValidResident resident)
+    {
+        Set(command, "id", id);
+        Set(command, "district", resident.DistrictCode);
+        Set(command, "street", resident.StreetCode);
+        Set(command, "community", resident.CommunityCode);
+        Set(command, "grid", (object?)resident.GridCode ?? DBNull.Value);
+    }
+
+    /// <summary>The resident (other than <paramref name="except"/>) whose ID number has this blind index, if any.</summary>
+    private static async Task<StoredResidentLocation?> HolderAsync(DbConnection connection, DbTransaction? transaction, byte[] idIndex, string? except, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT id, community_code, grid_code FROM {T} WHERE id_number_index = @k";
+        var p = command.CreateParameter();
+        p.ParameterName = "@k";
+        p.DbType = DbType.Binary;
+        p.Value = idIndex;
+        command.Parameters.Add(p);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var id = reader.GetString(0);
+            if (id != except)
+            {
+                return new StoredResidentLocation(id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            }
+        }
+        return null;
+    }
+}
