@@ -18,10 +18,19 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
 
     public async Task<StoredResident?> FindAsync(string id, CancellationToken ct)
     {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var row = await db.Set<ResidentRow>().AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
-        return row is null ? null : Open(row);
+        var record = await FindRecordAsync(contexts, id, ct);
+        return record is null ? null : new StoredResident(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data));
     }
+
+    /// <summary>The row with this id, still sealed (ResidentReader.Fast.cs: no EF on SQLite), or null.</summary>
+    public ValueTask<ResidentRecord?> FindRecordAsync(string id, CancellationToken ct) => FindRecordAsync(contexts, id, ct);
+
+    /// <summary>
+    /// Opens the values of a record that <paramref name="wanted"/> accepts (plain L1/L2 values always):
+    /// a view decrypts only the envelopes it serves.
+    /// </summary>
+    public StoredResident Open(ResidentRecord record, Func<string, bool> wanted) =>
+        new(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data, wanted));
 
     public async Task<StoredResident?> FindByIdNumberAsync(string idNumber, CancellationToken ct)
     {

@@ -1,3 +1,6 @@
+using System.Collections;
+using System.Collections.Frozen;
+using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Schema;
 
@@ -15,70 +18,123 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
     public async ValueTask<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, ResidentLocation resident, CancellationToken cancellationToken)
     {
         var snapshot = decider.Snapshot;
-        var policy = decider.Decide(snapshot, caller, purpose.Code, resident.Jurisdiction).Fidelities;
-        var held = (Fidelity[])policy.Clone();
-        var sources = new RightSource[held.Length];
-
-        var chain = new List<string>();
-        var bases = new List<string> { purpose.LegalBasis };
-        string? breakGlass = null;
+        var rights = decider.Decide(snapshot, caller, purpose.Code, resident.Jurisdiction);
+        List<ExtraRight>? extra = null;
         if (_extensions.Length > 0)
         {
             var now = time.GetUtcNow();
             foreach (var extension in _extensions)
             {
-                foreach (var right in await extension.RightsAsync(caller, purpose, resident, now, cancellationToken))
+                var found = await extension.RightsAsync(caller, purpose, resident, now, cancellationToken);
+                if (found.Count > 0)
                 {
-                    if (!schema.TryGet(right.FieldKey, out var field))
-                    {
-                        continue;
-                    }
-                    var i = IndexOf(field);
-                    var source = right.Kind == ExtraRightKind.BreakGlass ? RightSource.BreakGlass : RightSource.Grant;
-                    // A break-glass marks every field it covers, even one the policy already allowed:
-                    // the read happened under the emergency and the resident's log must say so.
-                    if (right.Fidelity <= held[i] && source != RightSource.BreakGlass)
-                    {
-                        continue;
-                    }
-                    held[i] = right.Fidelity > held[i] ? right.Fidelity : held[i];
-                    sources[i] = source;
-                    if (source == RightSource.BreakGlass)
-                    {
-                        breakGlass ??= right.Chain.FirstOrDefault();
-                    }
-                    foreach (var link in right.Chain)
-                    {
-                        if (!chain.Contains(link))
-                        {
-                            chain.Add(link);
-                        }
-                    }
-                    if (!bases.Contains(right.LegalBasis))
-                    {
-                        bases.Add(right.LegalBasis);
-                    }
+                    (extra ??= []).AddRange(found);
                 }
+            }
+        }
+        // The common case: the policy alone decides, and its view was built once with the decision.
+        return extra is null
+            ? new ResidentAccess(caller, purpose, resident, rights.PolicyView, [], null, purpose.LegalBasis, snapshot.Version)
+            : Widen(caller, purpose, resident, rights, extra, snapshot.Version);
+    }
+
+    private ResidentAccess Widen(CallerContext caller, Purpose purpose, ResidentLocation resident, FieldRights rights, List<ExtraRight> extra, string policyVersion)
+    {
+        var held = (Fidelity[])rights.Fidelities.Clone();
+        var sources = new RightSource[held.Length];
+        var chain = new List<string>();
+        var bases = new List<string> { purpose.LegalBasis };
+        string? breakGlass = null;
+        foreach (var right in extra)
+        {
+            if (!_index.TryGetValue(right.FieldKey, out var i))
+            {
+                continue;
+            }
+            var source = right.Kind == ExtraRightKind.BreakGlass ? RightSource.BreakGlass : RightSource.Grant;
+            // A break-glass marks every field it covers, even one the policy already allowed:
+            // the read happened under the emergency and the resident's log must say so.
+            if (right.Fidelity <= held[i] && source != RightSource.BreakGlass)
+            {
+                continue;
+            }
+            held[i] = right.Fidelity > held[i] ? right.Fidelity : held[i];
+            sources[i] = source;
+            if (source == RightSource.BreakGlass)
+            {
+                breakGlass ??= right.Chain.FirstOrDefault();
+            }
+            foreach (var link in right.Chain)
+            {
+                if (!chain.Contains(link))
+                {
+                    chain.Add(link);
+                }
+            }
+            if (!bases.Contains(right.LegalBasis))
+            {
+                bases.Add(right.LegalBasis);
             }
         }
 
         var fields = new List<FieldAccess>();
         for (var i = 0; i < held.Length; i++)
         {
-            if (held[i] == Fidelity.None)
+            if (held[i] != Fidelity.None)
             {
-                continue;
+                fields.Add(Access(schema.Fields[i], held[i], sources[i]));
             }
-            var field = schema.Fields[i];
-            var served = held[i] == Fidelity.Clear && field.Level >= SensitivityLevel.L4 && sources[i] != RightSource.BreakGlass
-                ? Fidelity.Masked
-                : held[i];
-            fields.Add(new FieldAccess(field, served, held[i], sources[i]));
         }
-        return new ResidentAccess(caller, purpose, resident, fields, chain, breakGlass, string.Join("; ", bases), snapshot.Version);
+        return new ResidentAccess(caller, purpose, resident, new FieldAccessList(fields), chain, breakGlass, string.Join("; ", bases), policyVersion);
     }
 
-    private readonly Dictionary<string, int> _index = schema.Fields.Select((f, i) => (f.Key, i)).ToDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
+    /// <summary>
+    /// A field as served: an L4+ field held in the clear is served masked (its clear value leaves only
+    /// through a logged reveal), except under break-glass, which is itself the logged emergency access.
+    /// </summary>
+    public static FieldAccess Access(FieldDefinition field, Fidelity held, RightSource source)
+    {
+        var served = held == Fidelity.Clear && field.Level >= SensitivityLevel.L4 && source != RightSource.BreakGlass
+            ? Fidelity.Masked
+            : held;
+        return new FieldAccess(field, served, held, source);
+    }
 
-    private int IndexOf(FieldDefinition field) => _index[field.Key];
+    private readonly FrozenDictionary<string, int> _index = schema.Fields.Select((f, i) => (f.Key, i)).ToFrozenDictionary(p => p.Key, p => p.i, StringComparer.Ordinal);
+}
+
+/// <summary>
+/// The fields of a view in schema order, with what a read needs of them precomputed: which keys it serves
+/// (the envelopes worth decrypting) and the field list its log entry records.
+/// </summary>
+internal sealed class FieldAccessList : IReadOnlyList<FieldAccess>
+{
+    private readonly FieldAccess[] _fields;
+    private readonly FrozenSet<string> _keys;
+
+    public FieldAccessList(IEnumerable<FieldAccess> fields)
+    {
+        _fields = [.. fields];
+        _keys = _fields.Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
+        Served = [.. _fields.Select(f => new ServedField(f.Field.Key, f.Served.Name()))];
+        Revealable = [.. _fields.Where(f => f.Revealable).Select(f => f.Field.Key)];
+        Contains = _keys.Contains;
+    }
+
+    /// <summary>Whether the view serves a field at any fidelity (a delegate made once: the codec's filter).</summary>
+    public Func<string, bool> Contains { get; }
+
+    /// <summary>Each field's key and served fidelity, as the access log records them.</summary>
+    public IReadOnlyList<ServedField> Served { get; }
+
+    /// <summary>The L4+ fields held clear but served masked.</summary>
+    public IReadOnlyList<string> Revealable { get; }
+
+    public int Count => _fields.Length;
+
+    public FieldAccess this[int index] => _fields[index];
+
+    public IEnumerator<FieldAccess> GetEnumerator() => ((IEnumerable<FieldAccess>)_fields).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 }

@@ -6,12 +6,32 @@ namespace DataVault.Vault.Views;
 /// <summary>The cache key of a policy decision: everything the model's request reads except field and fidelity.</summary>
 internal readonly record struct ViewKey(string Role, string CallerJurisdiction, string Department, string ResidentJurisdiction, string Purpose);
 
-/// <summary>What the policy allows one caller over residents of one jurisdiction: a fidelity per schema field (schema order).</summary>
-internal sealed class FieldRights(Fidelity[] fidelities)
+/// <summary>
+/// What the policy allows one caller over residents of one jurisdiction: a fidelity per schema field
+/// (schema order), and the view it makes when no grant or break-glass adds to it, built once with the
+/// decision so that a read the policy alone decides allocates nothing to describe its fields.
+/// </summary>
+internal sealed class FieldRights
 {
-    public Fidelity[] Fidelities { get; } = fidelities;
+    public FieldRights(Fidelity[] fidelities, IReadOnlyList<FieldDefinition> fields)
+    {
+        Fidelities = fidelities;
+        var view = new List<FieldAccess>();
+        for (var i = 0; i < fidelities.Length; i++)
+        {
+            if (fidelities[i] > Fidelity.None)
+            {
+                view.Add(AccessResolver.Access(fields[i], fidelities[i], RightSource.Policy));
+            }
+        }
+        PolicyView = new FieldAccessList(view);
+    }
 
-    public bool Any => Fidelities.Any(f => f > Fidelity.None);
+    public Fidelity[] Fidelities { get; }
+
+    public FieldAccessList PolicyView { get; }
+
+    public bool Any => PolicyView.Count > 0;
 }
 
 /// <summary>
@@ -50,6 +70,6 @@ internal sealed class ViewDecider(PolicyRuntime policy, ResidentSchema schema)
                 }
             }
         }
-        return new FieldRights(result);
+        return new FieldRights(result, fields);
     }
 }
