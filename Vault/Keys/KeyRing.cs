@@ -112,7 +112,14 @@ internal sealed class KeyRing : IDisposable
     /// transaction will seal: on SQLite a reservation made while another connection holds the
     /// write lock would wait for that transaction, so none should be needed inside it.
     /// </summary>
-    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1)
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1) => WarmUp(level, districtCode, encryptions, encryptions);
+
+    /// <summary>
+    /// As <see cref="WarmUp(SensitivityLevel, string, long)"/>, but when a new reservation is
+    /// needed it reserves <paramref name="reserve"/> (at least <paramref name="encryptions"/>), so
+    /// that a bulk load reserves once for many batches instead of once per batch.
+    /// </summary>
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions, long reserve)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(encryptions);
         var lease = LeaseFor(level, districtCode);
@@ -121,7 +128,7 @@ internal sealed class KeyRing : IDisposable
             if (lease.Key is null || lease.Remaining < Math.Min(encryptions, _options.RetireAfterEncryptions) || lease.Remaining == 0)
             {
                 // What is left of the current block is given up: the count stays conservative.
-                Refill(lease, level, districtCode, encryptions);
+                Refill(lease, level, districtCode, Math.Max(encryptions, reserve));
             }
         }
     }
