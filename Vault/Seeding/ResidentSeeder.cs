@@ -15,10 +15,17 @@ public sealed class SeedingOptions
 }
 
 /// <summary>What to seed: community Y's shape by default (issue 2; FIELD-NOTES.md, community "Y").</summary>
-public sealed record SeedRequest(int Residents = SeedRequest.DemoResidents, int Seed = 1, string Community = SeedRequest.DemoCommunity, int BatchSize = 5000)
+public sealed record SeedRequest(int Residents = SeedRequest.DemoResidents, int Seed = 1, string Community = SeedRequest.DemoCommunity, int BatchSize = SeedRequest.DefaultBatchSize)
 {
     public const int DemoResidents = 10_737;
     public const int DemoHouseholds = 3_727;
+
+    /// <summary>
+    /// Residents per generated batch. Up to ~9 batches are in flight in the pipeline (generated,
+    /// validated, sealed, being stored), so this sets the memory a run holds; 2,500 keeps a
+    /// million-resident run under its 500 MB budget with room to spare.
+    /// </summary>
+    public const int DefaultBatchSize = 2_500;
 
     /// <summary>The community shaped like the field study's community Y (9 compounds).</summary>
     public const string DemoCommunity = "510107004003";
@@ -153,6 +160,9 @@ internal sealed class ResidentSeeder(JurisdictionTree tree, ResidentValidator va
                         valid[i] = outcome.Resident ?? throw new InvalidOperationException(
                             "synthetic resident failed validation: " + string.Join("; ", outcome.Errors));
                     });
+                    // The generated dictionaries are garbage from here on: let the GC have them
+                    // before sealing allocates (memory budget, docs/storage.md "Seeding").
+                    raw.Clear();
                     await output.WriteAsync(await writer.SealAsync(valid, ct), ct);
                 }
             }
