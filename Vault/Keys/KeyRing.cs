@@ -20,7 +20,8 @@ namespace DataVault.Vault.Keys;
 /// </para>
 /// <para>
 /// A rotation made by another node takes effect here at this node's next reservation (at most
-/// <see cref="EncryptionOptions.ReservationBlock"/> encryptions later); values sealed with the old
+/// <see cref="EncryptionOptions.ReservationBlock"/> encryptions later, or after the larger block a
+/// bulk writer asked <see cref="WarmUp(SensitivityLevel, string, long, long)"/> for); values sealed with the old
 /// key stay readable either way.
 /// </para>
 /// </summary>
