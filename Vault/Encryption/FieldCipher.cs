@@ -19,7 +19,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
     public byte[] Seal(FieldSlot slot, ReadOnlySpan<byte> plaintext)
     {
         CheckSlot(slot);
-        var key = keyRing.AcquireForEncryption(slot.Level, slot.DistrictCode);
+        var key = keyRing.AcquireForEncryption(slot.Level, slot.JurisdictionCode.AsSpan(0, 6));
         var keyId = key.KeyIdAscii;
         var envelope = new byte[EnvelopeFormat.EnvelopeSize(keyId.Length, plaintext.Length)];
         var headerLength = EnvelopeFormat.WriteHeader(envelope, EnvelopeAlgorithm.Aes256Gcm, keyId);

@@ -20,7 +20,8 @@ namespace DataVault.Vault.Keys;
 /// </para>
 /// <para>
 /// A rotation made by another node takes effect here at this node's next reservation (at most
-/// <see cref="EncryptionOptions.ReservationBlock"/> encryptions later); values sealed with the old
+/// <see cref="EncryptionOptions.ReservationBlock"/> encryptions later, or after the larger block a
+/// bulk writer asked <see cref="WarmUp(SensitivityLevel, string, long, long)"/> for); values sealed with the old
 /// key stay readable either way.
 /// </para>
 /// </summary>
@@ -39,6 +40,8 @@ internal sealed class KeyRing : IDisposable
     // Vault-wide secrets (blind-index HMAC keys, the access log's signing seed) by scope.
     private readonly ConcurrentDictionary<string, byte[]> _vaultSecrets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
+    // The same leases by level, then district, for lookups by span (see AcquireForEncryption).
+    private readonly ConcurrentDictionary<string, Lease>.AlternateLookup<ReadOnlySpan<char>>[] _leasesByLevel;
     private MasterKey? _master;
 
     public KeyRing(
@@ -54,6 +57,8 @@ internal sealed class KeyRing : IDisposable
         _time = time;
         _logger = logger;
         _dataKeysByChars = _dataKeys.GetAlternateLookup<ReadOnlySpan<char>>();
+        _leasesByLevel = [.. Enumerable.Range(0, (int)Enum.GetValues<SensitivityLevel>().Max() + 1)
+            .Select(_ => new ConcurrentDictionary<string, Lease>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>())];
     }
 
     /// <summary>Fingerprint of the master key in use (loads it on first call).</summary>
@@ -91,14 +96,20 @@ internal sealed class KeyRing : IDisposable
     public void EnsureMasterKey() => _ = Master;
 
     /// <summary>The active data key of (level, district), with one encryption counted against it.</summary>
-    public DataKey AcquireForEncryption(SensitivityLevel level, string districtCode)
+    public DataKey AcquireForEncryption(SensitivityLevel level, string districtCode) => AcquireForEncryption(level, districtCode.AsSpan());
+
+    /// <summary>
+    /// As above, with the district as the first six characters of a jurisdiction code: a seal
+    /// happens ~20 times per resident, so the lease is found without allocating a string.
+    /// </summary>
+    public DataKey AcquireForEncryption(SensitivityLevel level, ReadOnlySpan<char> districtCode)
     {
-        var lease = LeaseFor(level, districtCode);
+        var lease = CachedLeaseFor(level, districtCode, out var district);
         lock (lease)
         {
             if (lease.Key is null || lease.Remaining == 0)
             {
-                Refill(lease, level, districtCode);
+                Refill(lease, level, district);
             }
             lease.Remaining--;
             return lease.Key!;
@@ -112,7 +123,14 @@ internal sealed class KeyRing : IDisposable
     /// transaction will seal: on SQLite a reservation made while another connection holds the
     /// write lock would wait for that transaction, so none should be needed inside it.
     /// </summary>
-    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1)
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions = 1) => WarmUp(level, districtCode, encryptions, encryptions);
+
+    /// <summary>
+    /// As <see cref="WarmUp(SensitivityLevel, string, long)"/>, but when a new reservation is
+    /// needed it reserves <paramref name="reserve"/> (at least <paramref name="encryptions"/>), so
+    /// that a bulk load reserves once for many batches instead of once per batch.
+    /// </summary>
+    public void WarmUp(SensitivityLevel level, string districtCode, long encryptions, long reserve)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(encryptions);
         var lease = LeaseFor(level, districtCode);
@@ -121,7 +139,7 @@ internal sealed class KeyRing : IDisposable
             if (lease.Key is null || lease.Remaining < Math.Min(encryptions, _options.RetireAfterEncryptions) || lease.Remaining == 0)
             {
                 // What is left of the current block is given up: the count stays conservative.
-                Refill(lease, level, districtCode, encryptions);
+                Refill(lease, level, districtCode, Math.Max(encryptions, reserve));
             }
         }
     }
@@ -340,6 +358,18 @@ internal sealed class KeyRing : IDisposable
             }
             throw;
         }
+    }
+
+    private Lease CachedLeaseFor(SensitivityLevel level, ReadOnlySpan<char> districtCode, out string district)
+    {
+        if ((uint)level < (uint)_leasesByLevel.Length && _leasesByLevel[(int)level].TryGetValue(districtCode, out district!, out var lease))
+        {
+            return lease;
+        }
+        district = districtCode.ToString();
+        lease = LeaseFor(level, district);
+        _leasesByLevel[(int)level].TryAdd(district, lease);
+        return lease;
     }
 
     private Lease LeaseFor(SensitivityLevel level, string districtCode)

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace DataVault.Vault.Residents;
@@ -22,24 +21,43 @@ internal static class ResidentBlob
 
     public static byte[] Encode(IReadOnlyList<BlobEntry> entries)
     {
-        var writer = new ArrayBufferWriter<byte>(256);
-        writer.Write([FormatVersion]);
-        WriteVarint(writer, (uint)entries.Count);
-        foreach (var e in entries.OrderBy(e => e.Key, StringComparer.Ordinal))
+        var copy = new BlobEntry[entries.Count];
+        for (var i = 0; i < copy.Length; i++)
+        {
+            copy[i] = entries[i];
+        }
+        return Encode(copy.AsSpan());
+    }
+
+    /// <summary>Encodes <paramref name="entries"/> (sorted in place by key) into one exactly sized array.</summary>
+    public static byte[] Encode(Span<BlobEntry> entries)
+    {
+        entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        var size = 1 + VarintSize((uint)entries.Length);
+        foreach (var e in entries)
         {
             var keyLength = Encoding.ASCII.GetByteCount(e.Key);
             if (keyLength is 0 or > 255)
             {
                 throw new ArgumentException("field key length must be 1..255", nameof(entries));
             }
-            writer.Write([(byte)keyLength]);
-            Encoding.ASCII.GetBytes(e.Key, writer.GetSpan(keyLength));
-            writer.Advance(keyLength);
-            writer.Write([e.IsEnvelope ? (byte)1 : (byte)0]);
-            WriteVarint(writer, (uint)e.Bytes.Length);
-            writer.Write(e.Bytes.Span);
+            size += 1 + keyLength + 1 + VarintSize((uint)e.Bytes.Length) + e.Bytes.Length;
         }
-        return writer.WrittenSpan.ToArray();
+        var blob = new byte[size];
+        blob[0] = FormatVersion;
+        var pos = 1;
+        WriteVarint(blob, ref pos, (uint)entries.Length);
+        foreach (var e in entries)
+        {
+            var keyLength = Encoding.ASCII.GetBytes(e.Key, blob.AsSpan(pos + 1));
+            blob[pos] = (byte)keyLength;
+            pos += 1 + keyLength;
+            blob[pos++] = e.IsEnvelope ? (byte)1 : (byte)0;
+            WriteVarint(blob, ref pos, (uint)e.Bytes.Length);
+            e.Bytes.Span.CopyTo(blob.AsSpan(pos));
+            pos += e.Bytes.Length;
+        }
+        return blob;
     }
 
     public static List<BlobEntry> Decode(ReadOnlyMemory<byte> blob)
@@ -74,17 +92,25 @@ internal static class ResidentBlob
         return entries;
     }
 
-    private static void WriteVarint(ArrayBufferWriter<byte> writer, uint value)
+    private static int VarintSize(uint value)
     {
-        Span<byte> buffer = stackalloc byte[5];
-        var n = 0;
+        var n = 1;
         while (value >= 0x80)
         {
-            buffer[n++] = (byte)(value | 0x80);
+            value >>= 7;
+            n++;
+        }
+        return n;
+    }
+
+    private static void WriteVarint(byte[] destination, ref int pos, uint value)
+    {
+        while (value >= 0x80)
+        {
+            destination[pos++] = (byte)(value | 0x80);
             value >>= 7;
         }
-        buffer[n++] = (byte)value;
-        writer.Write(buffer[..n]);
+        destination[pos++] = (byte)value;
     }
 
     private static uint ReadVarint(ReadOnlySpan<byte> span, ref int pos)

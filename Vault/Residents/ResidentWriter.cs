@@ -22,6 +22,14 @@ public enum WriteKind
 /// </summary>
 public sealed record WriteOutcome(int Row, string ResidentId, WriteKind Kind, IReadOnlyList<string> ChangedKeys);
 
+/// <summary>One resident row, sealed and ready to insert or update.</summary>
+internal sealed record SealedRow(
+    string Id, bool IsNew, int Version, DateTime CreatedAt, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode,
+    byte[] IdIndex, byte[]? PhoneIndex, byte[] Data);
+
+/// <summary>A batch after <see cref="ResidentWriter.SealAsync"/>: what each input record did and the rows to write.</summary>
+internal sealed record SealedBatch(IReadOnlyList<WriteOutcome> Outcomes, SealedRow[] Rows, DateTime Now);
+
 /// <summary>
 /// The one writer of resident records, used by import, seed and (later) the HTTP API. "Collect
 /// once" (issue 2, item 8): a record whose ID number blind index is already stored updates that
@@ -43,11 +51,36 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         public int Version { get; init; }
         public bool IsNew { get; init; }
         public bool Dirty { get; set; }
-        public required Dictionary<string, string> Values { get; init; }
+        /// <summary>The merged values; null while they are exactly <see cref="Latest"/>'s (a new resident).</summary>
+        public required Dictionary<string, string>? Values { get; set; }
         public required ValidResident Latest { get; set; }
     }
 
+    /// <summary>
+    /// Page cache of a bulk-loading SQLite connection, in KiB (SQLite's default is 2,000). 32 MB
+    /// holds the upper levels and many leaves of the three random-keyed indexes (id, ID-number and
+    /// phone blind indexes), within the seeding memory budget of 500 MB (64 MB came too close).
+    /// </summary>
+    internal const int BulkCacheKiB = 32 * 1024;
+
+    /// <summary>WAL pages between automatic checkpoints of a bulk-loading connection (SQLite's default is 1,000).</summary>
+    internal const int BulkCheckpointPages = 16_384;
+
+    /// <summary>Seals and stores one batch in one transaction (all of it or none).</summary>
     public async Task<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ValidResident> batch, CancellationToken cancellationToken)
+    {
+        var sealedBatch = await SealAsync(batch, cancellationToken);
+        await StoreAsync([sealedBatch], cancellationToken);
+        return sealedBatch.Outcomes;
+    }
+
+    /// <summary>
+    /// Everything of a write that is not the write itself: blind indexes, the lookup of residents
+    /// already stored, the merge ("collect once") and the envelopes. CPU-bound and parallel; it
+    /// holds no transaction, so a bulk load seals the next batch while the store writes the
+    /// previous one (docs/storage.md, "Seeding").
+    /// </summary>
+    public async Task<SealedBatch> SealAsync(IReadOnlyList<ValidResident> batch, CancellationToken cancellationToken)
     {
         // Blind indexes and envelopes are computed BEFORE the write transaction: the key ring may
         // reserve usage counts or create a key version in the database, and on SQLite that write
@@ -56,12 +89,14 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         var idIndexes = new byte[batch.Count][];
         ParallelWork.For(batch.Count, i => idIndexes[i] = indexer.Compute(BlindIndexKind.IdNumber, batch[i].IdNumber));
 
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = db.Database.GetDbConnection();
-
-        var existing = await LoadExistingAsync(connection, null, idIndexes, cancellationToken);
-        var states = new Dictionary<string, State>(StringComparer.Ordinal);
+        Dictionary<string, ExistingRow> existing;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            existing = await LoadExistingAsync(db.Database.GetDbConnection(), null, idIndexes, cancellationToken);
+        }
+        var states = new Dictionary<string, State>(batch.Count, StringComparer.Ordinal);
+        var dirty = new List<State>(batch.Count);
         var outcomes = new List<WriteOutcome>(batch.Count);
         var now = time.GetUtcNow().UtcDateTime;
 
@@ -81,18 +116,23 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 }
                 else
                 {
+                    // A validated record's values are never changed after validation, so a new
+                    // resident seals them as they are; a copy is made only if a later record of
+                    // the same person in this batch merges into it.
                     state = new State
                     {
                         Id = NewId(), IdIndex = idIndexes[i], CreatedAt = now, IsNew = true, Dirty = true,
-                        Values = new Dictionary<string, string>(record.Fields, StringComparer.Ordinal), Latest = record,
+                        Values = null, Latest = record,
                     };
                     states[key] = state;
-                    outcomes.Add(new WriteOutcome(record.Row, state.Id, WriteKind.Created, [.. record.Fields.Keys.Order(StringComparer.Ordinal)]));
+                    dirty.Add(state);
+                    outcomes.Add(new WriteOutcome(record.Row, state.Id, WriteKind.Created, SortedKeys(record.Fields)));
                     continue;
                 }
                 states[key] = state;
             }
 
+            state.Values ??= new Dictionary<string, string>(state.Latest.Fields, StringComparer.Ordinal);
             var changed = new List<string>();
             foreach (var (field, value) in record.Fields)
             {
@@ -104,59 +144,162 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
             }
             changed.Sort(StringComparer.Ordinal);
             state.Latest = record;
-            state.Dirty |= changed.Count > 0;
+            if (changed.Count > 0 && !state.Dirty)
+            {
+                state.Dirty = true;
+                dirty.Add(state);
+            }
             outcomes.Add(new WriteOutcome(record.Row, state.Id, changed.Count > 0 ? WriteKind.Updated : WriteKind.Unchanged, changed));
         }
 
-        var dirty = states.Values.Where(s => s.Dirty).ToArray();
-        var sealedRows = new (byte[] Data, byte[]? Phone)[dirty.Length];
+        // Usage counts for every envelope of the batch are reserved now, in as few database
+        // round trips as possible, so that no seal below has to wait for a write lock.
+        codec.ReserveSeals(dirty.Select(s => (s.Latest.CommunityCode, s.Values ?? s.Latest.Fields)));
+        var rows = new SealedRow[dirty.Count];
         // Sealing is CPU-bound (AES-GCM per L3+ field): spread it over the cores, write serially.
-        ParallelWork.For(dirty.Length, i =>
+        ParallelWork.For(dirty.Count, i =>
         {
             var s = dirty[i];
-            var phone = s.Values.GetValueOrDefault("phone");
-            sealedRows[i] = (codec.Seal(s.Id, s.Latest.CommunityCode, s.Values),
-                phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone));
+            var values = s.Values ?? s.Latest.Fields;
+            var community = s.Latest.Community;
+            var phone = values.GetValueOrDefault("phone");
+            rows[i] = new SealedRow(
+                s.Id, s.IsNew, s.Version, s.CreatedAt, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"),
+                s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone), codec.Seal(s.Id, community.Code, values));
         });
+        return new SealedBatch(outcomes, rows, now);
+    }
 
+    /// <summary>Writes sealed batches in ONE transaction: all of them are stored or none.</summary>
+    public async Task StoreAsync(IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken)
+    {
+        if (batches.All(b => b.Rows.Length == 0))
+        {
+            return;
+        }
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await StoreAsync(db, batches, cancellationToken);
+    }
+
+    /// <summary>
+    /// A connection kept open for a bulk load (seeding): one connection for the whole run, so its
+    /// page cache stays warm between transactions; on SQLite the cache is made large enough to
+    /// hold the indexes a large transaction touches, so each page goes to the WAL once per commit
+    /// instead of being spilled and rewritten. Durability is unchanged (synchronous=FULL at commit).
+    /// </summary>
+    public async Task<BulkStore> OpenBulkAsync(CancellationToken cancellationToken)
+    {
+        var db = await contexts.CreateDbContextAsync(cancellationToken);
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            var sqlite = db.Database.IsSqlite();
+            if (sqlite)
+            {
+                // Checkpoints run on the committing connection: fewer and larger ones copy an index
+                // page rewritten by several commits to the database file once, not once per commit.
+                await PragmaAsync(db.Database.GetDbConnection(), $"PRAGMA cache_size = -{BulkCacheKiB}; PRAGMA wal_autocheckpoint = {BulkCheckpointPages}", cancellationToken);
+            }
+            return new BulkStore(db, sqlite);
+        }
+        catch
+        {
+            await db.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>See <see cref="OpenBulkAsync"/>. Not thread-safe: one store at a time.</summary>
+    internal sealed class BulkStore(VaultDbContext db, bool sqlite) : IAsyncDisposable
+    {
+        public Task StoreAsync(IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken) =>
+            ResidentWriter.StoreAsync(db, batches, cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                if (sqlite)
+                {
+                    // The connection goes back to the pool: give the cache's memory back with it.
+                    await PragmaAsync(db.Database.GetDbConnection(), "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000", CancellationToken.None);
+                }
+            }
+            finally
+            {
+                await db.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken)
+    {
+        var connection = db.Database.GetDbConnection();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var transaction = tx.GetDbTransaction();
         await using (var insert = CreateInsert(connection, transaction))
         await using (var update = CreateUpdate(connection, transaction))
         {
-            for (var i = 0; i < dirty.Length; i++)
+            // Rows go in in ID-number blind-index order: consecutive inserts then walk the unique
+            // index's B-tree forwards instead of jumping to a random leaf each time.
+            var rows = new List<(SealedRow Row, DateTime Now)>(batches.Sum(b => b.Rows.Length));
+            foreach (var b in batches)
             {
-                var s = dirty[i];
-                var community = s.Latest.Community;
-                var command = s.IsNew ? insert : update;
-                Set(command, "id", s.Id);
-                Set(command, "district", community.DistrictCode);
-                Set(command, "street", community.Parent!);
-                Set(command, "community", community.Code);
-                Set(command, "grid", (object?)s.Values.GetValueOrDefault("grid") ?? DBNull.Value);
-                Set(command, "version", s.IsNew ? 1 : s.Version + 1);
-                Set(command, "updated", now);
-                Set(command, "phone", (object?)sealedRows[i].Phone ?? DBNull.Value);
-                Set(command, "data", sealedRows[i].Data);
-                if (s.IsNew)
+                foreach (var r in b.Rows)
                 {
-                    Set(command, "created", s.CreatedAt);
-                    Set(command, "idIndex", s.IdIndex);
+                    rows.Add((r, b.Now));
+                }
+            }
+            rows.Sort(static (x, y) => x.Row.IdIndex.AsSpan().SequenceCompareTo(y.Row.IdIndex));
+            foreach (var (r, now) in rows)
+            {
+                var command = r.IsNew ? insert : update;
+                Set(command, "id", r.Id);
+                Set(command, "district", r.DistrictCode);
+                Set(command, "street", r.StreetCode);
+                Set(command, "community", r.CommunityCode);
+                Set(command, "grid", (object?)r.GridCode ?? DBNull.Value);
+                Set(command, "version", r.IsNew ? 1 : r.Version + 1);
+                Set(command, "updated", now);
+                Set(command, "phone", (object?)r.PhoneIndex ?? DBNull.Value);
+                Set(command, "data", r.Data);
+                if (r.IsNew)
+                {
+                    Set(command, "created", r.CreatedAt);
+                    Set(command, "idIndex", r.IdIndex);
                 }
                 else
                 {
-                    Set(command, "oldVersion", s.Version);
+                    Set(command, "oldVersion", r.Version);
                 }
                 var affected = await command.ExecuteNonQueryAsync(cancellationToken);
                 if (affected != 1)
                 {
-                    throw new DBConcurrencyException($"resident {s.Id} was changed by another writer; retry the batch");
+                    throw new DBConcurrencyException($"resident {r.Id} was changed by another writer; retry the batch");
                 }
             }
         }
-
         await tx.CommitAsync(cancellationToken);
-        return outcomes;
+    }
+
+    private static async Task PragmaAsync(DbConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static string[] SortedKeys(IReadOnlyDictionary<string, string> fields)
+    {
+        var keys = new string[fields.Count];
+        var n = 0;
+        foreach (var key in fields.Keys)
+        {
+            keys[n++] = key;
+        }
+        Array.Sort(keys, StringComparer.Ordinal);
+        return keys;
     }
 
     private sealed record ExistingRow(string Id, string CommunityCode, int Version, DateTime CreatedAt, byte[] Data);

@@ -20,7 +20,7 @@ internal sealed class SeedBench : IBenchCommand
     {
         var residents = SeedRequest.DemoResidents;
         var community = SeedRequest.DemoCommunity;
-        var batch = 5000;
+        var batch = SeedRequest.DefaultBatchSize;
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])

@@ -45,4 +45,28 @@ public sealed class SeedingTests
         Assert.Equal(3_727, households.Count);
         Assert.Equal(9, compounds.Count);
     }
+
+    [Fact]
+    public async Task Seed_SameSeedInTwoStores_SamePeopleAndEveryValueOpens()
+    {
+        // The pipeline seals and stores batches concurrently and commits several at once; the
+        // people must still depend on the seed alone, and every stored record must open.
+        var ct = TestContext.Current.CancellationToken;
+        var people = new List<SortedSet<string>>();
+        foreach (var seed in new[] { 5, 5, 6 })
+        {
+            await using var vault = await TestVault.CreateAsync(StorageProvider.Sqlite);
+            var report = await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 700, Seed: seed, Community: "all", BatchSize: 64), null, ct);
+            Assert.Equal((700, 700), (report.Residents, report.Created));
+            var set = new SortedSet<string>(StringComparer.Ordinal);
+            await foreach (var r in vault.Get<ResidentReader>().ReadAllAsync(ct))
+            {
+                set.Add(string.Join('|', r.CommunityCode, r.Values["id_number"], r.Values["name"], r.Values["household_id"], r.Values.GetValueOrDefault("employer")));
+            }
+            Assert.Equal(700, set.Count);
+            people.Add(set);
+        }
+        Assert.Equal(people[0], people[1]);
+        Assert.NotEqual(people[0], people[2]);
+    }
 }
