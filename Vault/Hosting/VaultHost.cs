@@ -7,6 +7,7 @@ using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
+using DataVault.Vault.Web;
 
 namespace DataVault.Vault.Hosting;
 
@@ -34,6 +35,7 @@ public static class VaultHost
         services.AddScopedViews();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
+        services.AddVaultWeb();
 
         return builder;
     }
@@ -56,6 +58,7 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        app.MapVaultWeb();
 
         return app;
     }
