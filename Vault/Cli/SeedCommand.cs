@@ -43,6 +43,7 @@ internal static class SeedCommand
                 return 0;
             }
             Console.WriteLine($"demo users and clients: {identities.UsersAdded} users and {identities.ClientsAdded} clients added (docs/identity.md lists them)");
+            Console.WriteLine($"demo resident records: {await DemoResidentRecords.SeedAsync(app.Services, ct)} created for the demo resident accounts (docs/me-api.md)");
             foreach (var problem in identities.Problems)
             {
                 await Console.Error.WriteLineAsync($"seed: {problem}");

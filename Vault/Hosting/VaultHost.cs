@@ -3,6 +3,7 @@ using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
+using DataVault.Vault.Me;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
@@ -33,6 +34,8 @@ public static class VaultHost
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
+        services.AddAccessLogQueries();
+        services.AddResidentSelfService();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -58,6 +61,8 @@ public static class VaultHost
         var api = app.MapGroup("/api/v1").RequireAuthorization(ApiAuthorization.PolicyName);
         api.MapWhoAmIEndpoints();
         api.MapScopedViewEndpoints();
+        api.MapAccessLogEndpoints();
+        api.MapMeEndpoints();
         app.MapVaultWeb();
 
         return app;

@@ -25,6 +25,8 @@ public static class ProblemCatalog
     public static readonly ProblemType PreconditionRequired = new("precondition_required", StatusCodes.Status428PreconditionRequired, "需要 If-Match / If-Match is required");
     public static readonly ProblemType RateLimited = new("rate_limited", StatusCodes.Status429TooManyRequests, "请求过于频繁 / Too many requests");
     public static readonly ProblemType AccessLogUnavailable = new("access_log_unavailable", StatusCodes.Status503ServiceUnavailable, "访问日志不可用，未提供数据 / The access log is unavailable; nothing was served");
+    public static readonly ProblemType MeNotLinked = new("me_not_linked", StatusCodes.Status404NotFound, "账号未关联居民档案 / Your account is not linked to a resident record");
+    public static readonly ProblemType MePhoneShared = new("me_phone_shared", StatusCodes.Status409Conflict, "手机号由多位居民共用 / This phone number is shared by several residents");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
 
     /// <summary>A ProblemDetails result for <paramref name="type"/>, with an optional detail that must never carry a field value.</summary>

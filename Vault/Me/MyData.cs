@@ -1,0 +1,89 @@
+using DataVault.Vault.AccessLog;
+using DataVault.Vault.Api;
+using DataVault.Vault.Jurisdictions;
+using DataVault.Vault.Residents;
+using DataVault.Vault.Schema;
+using DataVault.Vault.Views;
+
+namespace DataVault.Vault.Me;
+
+/// <summary>One field of the resident's own record: its labels, level and category, and its value in the clear (null when not recorded).</summary>
+public sealed record MyField(string Key, string LabelZh, string LabelEn, string Level, string Category, string Type, string? Value, bool Present);
+
+/// <summary>The resident's own record, every field in the clear, and where this read was logged.</summary>
+public sealed record MyRecord(string Id, string CommunityCode, int Version, IReadOnlyList<MyField> Fields, AccessLogReference Log);
+
+/// <summary>An entry of the resident's own log: <see cref="ByYou"/> marks the accesses they made themselves (shown as "you").</summary>
+public sealed record MyAccessEntry(LoggedAccess Entry, bool ByYou, InclusionProofView? Proof, TreeHeadView? TreeHead);
+
+/// <summary>
+/// The resident's own data and own log. Reading one's own record is an access like any other: it is
+/// logged (actor = the resident, purpose <c>self_access</c>) before the record is returned, and a log
+/// that cannot record it refuses the read.
+/// </summary>
+internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, AccessLogWriter log, AccessLogQueries queries, PolicyRuntime policy)
+{
+    public const string SelfDecision = "allow:self";
+
+    public async Task<MyRecord> ReadAsync(CallerContext caller, StoredResident me, CancellationToken cancellationToken)
+    {
+        var recorded = schema.Fields.Where(f => me.Values.ContainsKey(f.Key)).ToList();
+        var entry = new AccessLogEntry(
+            me.Id,
+            me.CommunityCode[..6],
+            AccessAction.Read,
+            caller.Subject,
+            caller.Unit,
+            caller.Role,
+            caller.ClientId,
+            [.. recorded.Select(f => new ServedField(f.Key, Fidelity.Clear.Name()))],
+            AccessLogLabels.SelfAccess.Code,
+            AccessLogLabels.SelfAccess.LegalBasis,
+            [],
+            policy.Current.Version,
+            SelfDecision);
+        var receipt = await log.AppendAsync(entry, cancellationToken);
+
+        var fields = schema.Fields.Select(f =>
+        {
+            var value = me.Values.GetValueOrDefault(f.Key);
+            return new MyField(f.Key, f.LabelZh, f.LabelEn, f.Level.ToString(), f.Category, f.Type.ToString().ToLowerInvariant(), value, value is not null);
+        }).ToList();
+        return new MyRecord(me.Id, me.CommunityCode, me.Version, fields, new AccessLogReference(receipt.LogId, receipt.Index));
+    }
+
+    /// <summary>
+    /// The subjects of the entries that concern a resident: their own id, and <c>@</c> + each
+    /// jurisdiction they live in (district, street, community, grid), whose aggregates counted them.
+    /// </summary>
+    public IReadOnlyList<string> SubjectsOf(StoredResident me)
+    {
+        var subjects = new List<string> { me.Id };
+        var district = tree.AncestorOf(me.CommunityCode, JurisdictionKind.District)?.Code ?? me.CommunityCode[..6];
+        var street = tree.AncestorOf(me.CommunityCode, JurisdictionKind.Street)?.Code ?? me.CommunityCode[..9];
+        subjects.Add(LoggedAccess.AggregateSubjectPrefix + district);
+        subjects.Add(LoggedAccess.AggregateSubjectPrefix + street);
+        subjects.Add(LoggedAccess.AggregateSubjectPrefix + me.CommunityCode);
+        if (me.Values.GetValueOrDefault("grid") is { Length: > 0 } grid)
+        {
+            subjects.Add(LoggedAccess.AggregateSubjectPrefix + grid);
+        }
+        return subjects;
+    }
+
+    public async Task<AccessLogPage<MyAccessEntry>> AccessLogAsync(CallerContext caller, StoredResident me, Cursor? after, int limit, CancellationToken cancellationToken)
+    {
+        var (rows, next) = await queries.BySubjectsAsync(SubjectsOf(me), after, limit, cancellationToken);
+        var proven = await queries.ProveAsync(rows, cancellationToken);
+        return new AccessLogPage<MyAccessEntry>(
+            [.. proven.Select(p => new MyAccessEntry(p.Entry, p.Entry.ActorUserId == caller.Subject, p.Proof, p.TreeHead))],
+            next);
+    }
+
+    /// <summary>The entry at a position when it concerns the resident; null otherwise (the API's 404, same as a position that does not exist).</summary>
+    public async Task<AccessLogRow?> EntryAboutAsync(StoredResident me, string logId, long index, CancellationToken cancellationToken)
+    {
+        var row = await queries.FindAsync(logId, index, cancellationToken);
+        return row is not null && SubjectsOf(me).Contains(row.ResidentId, StringComparer.Ordinal) ? row : null;
+    }
+}
