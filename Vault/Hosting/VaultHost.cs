@@ -1,7 +1,9 @@
 using DataVault.Identity;
 using DataVault.Vault.AccessLog;
+using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Me;
 using DataVault.Vault.Problems;
@@ -36,6 +38,8 @@ public static class VaultHost
         services.AddScopedViews();
         services.AddAccessLogQueries();
         services.AddResidentSelfService();
+        services.AddGrants();
+        services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -63,6 +67,8 @@ public static class VaultHost
         api.MapScopedViewEndpoints();
         api.MapAccessLogEndpoints();
         api.MapMeEndpoints();
+        api.MapGrantEndpoints();
+        api.MapBreakGlassEndpoints();
         app.MapVaultWeb();
 
         return app;
