@@ -47,7 +47,7 @@ internal abstract class WebPageModel : PageModel
     {
         T = WebText.For(HttpContext);
         Person = await WebUser.FromSessionAsync(HttpContext);
-        var refusal = Refuse(HttpContext.Request.Method);
+        var refusal = Refuse(HttpContext.Request.Method) ?? await BeforeHandlerAsync();
         if (refusal is not null)
         {
             context.Result = refusal;
@@ -55,6 +55,9 @@ internal abstract class WebPageModel : PageModel
         }
         await next();
     }
+
+    /// <summary>Runs once the person may see the page, before its handler; a result stops the handler.</summary>
+    protected virtual Task<IActionResult?> BeforeHandlerAsync() => Task.FromResult<IActionResult?>(null);
 
     private IActionResult? Refuse(string method)
     {

@@ -19,6 +19,7 @@ internal static class WebSetup
     public static IServiceCollection AddVaultWeb(this IServiceCollection services)
     {
         services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        services.AddSingleton<WhoMaySee>();
         return services;
     }
 
