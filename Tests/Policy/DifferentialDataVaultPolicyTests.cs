@@ -56,11 +56,15 @@ public sealed class DifferentialDataVaultPolicyTests
         Assert.NotEmpty(rules);
         foreach (var rule in rules)
         {
-            var (role, dept, field, fidelity, purpose) = (rule[0], rule[1], rule[2], rule[3], rule[4]);
+            var (role, jurisdiction, dept, field, fidelity, purpose) = (rule[0], rule[1], rule[2], rule[3], rule[4], rule[5]);
             var line = string.Join(", ", rule);
             if (!policy.Roles.Contains(role))
             {
                 problems.Add($"unknown role: {line}");
+            }
+            if (jurisdiction != "*")
+            {
+                problems.Add($"the shipped policy scopes no rule to one jurisdiction: {line}");
             }
             if (!policy.Purposes.Contains(purpose))
             {
@@ -145,12 +149,65 @@ public sealed class DifferentialDataVaultPolicyTests
         }
         var policyFile = Path.Combine(copy, "policy.csv");
         var lineCount = File.ReadAllLines(policyFile).Length;
-        File.AppendAllText(policyFile, "p, district_analyst, *, hiv_status, exists, statistics\n");
+        File.AppendAllText(policyFile, "p, district_analyst, *, *, hiv_status, exists, statistics\n");
 
         var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([copy], out _);
 
         var error = Assert.Single(errors);
-        Assert.Equal($"{policyFile}:{lineCount + 1}:1: L5 field 'hiv_status' under a department wildcard: only its statutory department may be named", error.ToString());
+        Assert.Equal($"{policyFile}:{lineCount + 1}:25: L5 field 'hiv_status' under a department wildcard: only its statutory department may be named", error.ToString());
+    }
+
+    [Fact]
+    public void Check_DraftTextWithErrors_ReportsEachAtItsLineAndCell()
+    {
+        RequirePolicy();
+        var (folder, loadErrors) = DataVault.Vault.PolicyBench.DataVaultPolicyFolder.Load(DataVaultPolicy.Folder);
+        Assert.Empty(loadErrors);
+        const string draft = """
+            g4, none, exists
+            p, community_worker, 510107099001, *, phone, clear, community_service
+            p, street_warden, *, *, phone, clear, community_service
+            p, grid_worker, *, *, phone, loud, grid_patrol
+            """;
+
+        var errors = folder!.WithPolicy(draft, policyPath: "draft/policy.csv").Check().Select(e => e.ToString()).ToList();
+
+        Assert.Equal(
+            [
+                "draft/policy.csv:2:22: unknown jurisdiction '510107099001' (not in jurisdictions.csv; '*' means everywhere)",
+                "draft/policy.csv:3:4: unknown role 'street_warden' (not in roles.csv)",
+                "draft/policy.csv:4:30: unknown fidelity 'loud' (one of none, exists, category, masked, clear)",
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Enforce_RuleScopedToOneCommunity_ReachesOnlyResidentsThere()
+    {
+        var policy = RequirePolicy();
+        // A street officer gains phone numbers in clear, but only in one community of its street.
+        var scoped = policy.PolicyText.Replace(
+            "# generated from jurisdictions.csv",
+            "p, street_officer, 510107001002, *, phone, clear, community_service\n# generated from jurisdictions.csv",
+            StringComparison.Ordinal);
+        var enforcer = Enforcer.FromText(policy.ModelText, scoped).Value;
+        var oracle = DifferentialOracle.Require();
+        object?[][] requests =
+        [
+            ["street_officer", Street, "", "510107001002-01", "phone", "L3", "clear", "community_service"],
+            ["street_officer", Street, "", "510107001002", "phone", "L3", "clear", "community_service"],
+            ["street_officer", Street, "", OtherGridSameCommunity, "phone", "L3", "clear", "community_service"],
+            ["street_officer", Street, "", OtherGridSameCommunity, "phone", "L3", "masked", "community_service"],
+            // The scope narrows a rule; it never widens the caller's own reach.
+            ["street_officer", "510107002", "", "510107001002-01", "phone", "L3", "clear", "community_service"],
+        ];
+
+        var ours = requests.Select(r => enforcer.Enforce(r)).ToList();
+        var reply = oracle.Run(new OracleJob(policy.ModelText, scoped, [.. requests]));
+
+        Assert.Equal([true, true, false, true, false], ours);
+        Assert.Null(reply.LoadError);
+        Assert.Equal(string.Concat(ours.Select(o => o ? '1' : '0')), reply.Decisions);
     }
 
     [Theory]
@@ -232,8 +289,8 @@ public sealed class DifferentialDataVaultPolicyTests
         var requests = new List<object?[]>();
         foreach (var (role, dept, jurisdiction, inside) in callers)
         {
-            var purposes = rules.Where(r => (r[0] == role || enforcer.GetImplicitRolesForUser(role).Contains(r[0])) && (r[1] == "*" || r[1] == dept))
-                .Select(r => r[4]).Append("statistics").Append("public_security").Distinct(StringComparer.Ordinal).ToList();
+            var purposes = rules.Where(r => (r[0] == role || enforcer.GetImplicitRolesForUser(role).Contains(r[0])) && (r[2] == "*" || r[2] == dept))
+                .Select(r => r[5]).Append("statistics").Append("public_security").Distinct(StringComparer.Ordinal).ToList();
             foreach (var resident in new[] { inside, OtherStreetResident })
             {
                 foreach (var field in policy.Fields)

@@ -6,6 +6,7 @@ using DataVault.Vault.Encryption;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Me;
+using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
@@ -40,6 +41,7 @@ public static class VaultHost
         services.AddResidentSelfService();
         services.AddGrants();
         services.AddBreakGlass(builder.Configuration);
+        services.AddPolicyStore();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -69,6 +71,7 @@ public static class VaultHost
         api.MapMeEndpoints();
         api.MapGrantEndpoints();
         api.MapBreakGlassEndpoints();
+        api.MapPolicyStoreEndpoints();
         app.MapVaultWeb();
 
         return app;

@@ -11,17 +11,39 @@ namespace DataVault.Vault.PolicyBench;
 /// <c>g2, child, parent</c> for every jurisdiction with a parent, and <c>g3, field, cat:category</c> and
 /// <c>g3, field, owner:department</c> for every field. The generated lines follow policy.csv, so an
 /// error in a hand-written rule keeps its own line number. This is the one place the composition is
-/// made; the vault's policy loader, the verbs and the tests all use it.
+/// made; the vault's policy loader, the policy store, the verbs and the tests all use it. The rules
+/// may come from the file on disk or from text (a draft, a stored version): <see cref="WithPolicy"/>.
 /// </summary>
-internal sealed record DataVaultPolicyFolder(string Directory, string ModelText, string PolicyText, ResidentSchema Schema, IReadOnlySet<string> Roles, IReadOnlySet<string> Purposes)
+internal sealed record DataVaultPolicyFolder(
+    string Directory,
+    string ModelText,
+    string HandWrittenPolicy,
+    string PolicyText,
+    ResidentSchema Schema,
+    JurisdictionTree Tree,
+    IReadOnlyDictionary<string, string> RoleLevels,
+    IReadOnlySet<string> DepartmentRoles,
+    IReadOnlySet<string> Purposes)
 {
     public const string ModelFile = "model.conf";
     public const string PolicyFile = "policy.csv";
     public const string RolesFile = "roles.csv";
     public const string PurposesFile = "purposes.csv";
 
+    /// <summary>The jurisdiction column's value for "everywhere the caller reaches".</summary>
+    public const string Everywhere = "*";
+
     /// <summary>The fidelities a rule may grant, lowest first (DESIGN.md, "Views").</summary>
     public static readonly IReadOnlyList<string> Fidelities = ["none", "exists", "category", "masked", "clear"];
+
+    /// <summary>The role codes of roles.csv (<see cref="RoleLevels"/>: the jurisdiction kind each is held at; <see cref="DepartmentRoles"/>: those held with a department).</summary>
+    public IReadOnlySet<string> Roles { get; } = RoleLevels.Keys.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>The file name errors in the hand-written rules are reported against.</summary>
+    public string PolicyPath { get; init; } = Path.Combine(Directory, PolicyFile);
+
+    /// <summary>The file name errors in the model are reported against.</summary>
+    public string ModelPath { get; init; } = Path.Combine(Directory, ModelFile);
 
     /// <summary>A folder that holds the model, the rules and the resident schema is a DataVault policy folder.</summary>
     public static bool IsDataVaultFolder(string directory) =>
@@ -33,14 +55,37 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
         var (schema, schemaErrors) = ResidentSchema.Load(Path.Combine(directory, ResidentSchema.FileName));
         var (tree, treeErrors) = JurisdictionTree.Load(directory);
         errors.AddRange(schemaErrors.Concat(treeErrors).Select(e => new PolicyError(Path.Combine(directory, e.File), e.Line, 0, $"column '{e.Column}': {e.Reason}")));
-        var roles = Codes(Path.Combine(directory, RolesFile), RoleColumns, errors);
-        var purposes = Codes(Path.Combine(directory, PurposesFile), PurposeColumns, errors);
+        var roleRows = Rows(Path.Combine(directory, RolesFile), RoleColumns, errors).ToList();
+        var roles = roleRows.ToDictionary(r => r["code"], r => r["held_at"], StringComparer.Ordinal);
+        var departmentRoles = roleRows.Where(r => r["department"] == "required").Select(r => r["code"]).ToHashSet(StringComparer.Ordinal);
+        var purposes = Rows(Path.Combine(directory, PurposesFile), PurposeColumns, errors).Select(r => r["code"]).ToHashSet(StringComparer.Ordinal);
         if (schema is null || tree is null || errors.Count > 0)
         {
             return (null, errors);
         }
+        var model = File.ReadAllText(Path.Combine(directory, ModelFile));
+        var policy = File.ReadAllText(Path.Combine(directory, PolicyFile));
+        return (new DataVaultPolicyFolder(directory, model, policy, Compose(policy, schema, tree), schema, tree, roles, departmentRoles, purposes), []);
+    }
 
-        var policy = new StringBuilder(File.ReadAllText(Path.Combine(directory, PolicyFile)));
+    /// <summary>
+    /// The same folder with other hand-written rules (and optionally another model): a draft or a stored
+    /// version. Errors are reported against <paramref name="policyPath"/>, e.g. <c>draft 12/policy.csv</c>.
+    /// </summary>
+    public DataVaultPolicyFolder WithPolicy(string handWrittenPolicy, string? modelText = null, string? policyPath = null, string? modelPath = null) =>
+        this with
+        {
+            HandWrittenPolicy = handWrittenPolicy,
+            ModelText = modelText ?? ModelText,
+            PolicyText = Compose(handWrittenPolicy, Schema, Tree),
+            PolicyPath = policyPath ?? PolicyPath,
+            ModelPath = modelPath ?? ModelPath,
+        };
+
+    /// <summary>The hand-written rules followed by the generated g2 and g3 lines.</summary>
+    public static string Compose(string handWrittenPolicy, ResidentSchema schema, JurisdictionTree tree)
+    {
+        var policy = new StringBuilder(handWrittenPolicy);
         if (policy.Length > 0 && policy[^1] != '\n')
         {
             policy.Append('\n');
@@ -56,18 +101,31 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
             policy.Append("g3, ").Append(field.Key).Append(", cat:").Append(field.Category).Append('\n');
             policy.Append("g3, ").Append(field.Key).Append(", owner:").Append(field.Department).Append('\n');
         }
-        var model = File.ReadAllText(Path.Combine(directory, ModelFile));
-        return (new DataVaultPolicyFolder(directory, model, policy.ToString(), schema, roles, purposes), []);
+        return policy.ToString();
     }
 
-    public PolicyResult<Enforcer> LoadEnforcer() =>
-        Enforcer.FromText(ModelText, Path.Combine(Directory, ModelFile), PolicyText, Path.Combine(Directory, PolicyFile));
+    public PolicyResult<Enforcer> LoadEnforcer() => Enforcer.FromText(ModelText, ModelPath, PolicyText, PolicyPath);
+
+    /// <summary>The <c>p</c> rules of the hand-written text, each with its line (1-based) and cells.</summary>
+    public IEnumerable<PolicyLine> Rules()
+    {
+        var lines = HandWrittenPolicy.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (CsvLine.Split(line, out _) is { Count: 7 } cells && cells[0] == "p")
+            {
+                yield return new PolicyLine(i + 1, line, cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]);
+            }
+        }
+    }
 
     /// <summary>
     /// Everything <c>policy check</c> reports for the folder: Casbin errors, then the privacy rules a
-    /// privacy officer relies on, each at its line of policy.csv: known role, purpose, fidelity and
-    /// field (or <c>cat:</c>/<c>owner:</c>); an <c>owner:</c> rule only for the rule's own department; a
-    /// department role always names its department; and no L5 field under a department wildcard.
+    /// privacy officer relies on, each at its line and cell of policy.csv: known role, jurisdiction,
+    /// purpose, fidelity and field (or <c>cat:</c>/<c>owner:</c>); an <c>owner:</c> rule only for the
+    /// rule's own department; a department role always names its department; and no L5 field under a
+    /// department wildcard.
     /// </summary>
     public IReadOnlyList<PolicyError> Check()
     {
@@ -79,57 +137,84 @@ internal sealed record DataVaultPolicyFolder(string Directory, string ModelText,
         var errors = loaded.Value.CheckMatchers().ToList();
         var categories = Schema.Fields.Select(f => "cat:" + f.Category).ToHashSet(StringComparer.Ordinal);
         var owners = Schema.Fields.Select(f => "owner:" + f.Department).ToHashSet(StringComparer.Ordinal);
-        var file = Path.Combine(Directory, PolicyFile);
-        var lines = File.ReadAllLines(file);
-        for (var i = 0; i < lines.Length; i++)
+        foreach (var rule in Rules())
         {
-            var cells = CsvLine.Split(lines[i], out _);
-            if (cells is not ["p", var role, var dept, var field, var fidelity, var purpose])
+            var columns = CellColumns(rule.Text);
+            void Fail(int cell, string message) => errors.Add(new PolicyError(PolicyPath, rule.Line, columns[Math.Min(cell, columns.Count - 1)], message));
+            if (!Roles.Contains(rule.Role))
             {
-                continue;
+                Fail(1, $"unknown role '{rule.Role}' (not in {RolesFile})");
             }
-            void Fail(string message) => errors.Add(new PolicyError(file, i + 1, 1, message));
-            if (!Roles.Contains(role))
+            if (rule.Jurisdiction != Everywhere && Tree.Find(rule.Jurisdiction) is null)
             {
-                Fail($"unknown role '{role}' (not in {RolesFile})");
+                Fail(2, $"unknown jurisdiction '{rule.Jurisdiction}' (not in {JurisdictionTree.FileName}; '{Everywhere}' means everywhere)");
             }
-            if (!Purposes.Contains(purpose))
+            if (!Fidelities.Contains(rule.Fidelity))
             {
-                Fail($"unknown purpose '{purpose}' (not in {PurposesFile})");
+                Fail(5, $"unknown fidelity '{rule.Fidelity}' (one of {string.Join(", ", Fidelities)})");
             }
-            if (!Fidelities.Contains(fidelity))
+            if (!Purposes.Contains(rule.Purpose))
             {
-                Fail($"unknown fidelity '{fidelity}' (one of {string.Join(", ", Fidelities)})");
+                Fail(6, $"unknown purpose '{rule.Purpose}' (not in {PurposesFile})");
             }
-            var isField = Schema.TryGet(field, out var definition);
-            if (!isField && !categories.Contains(field) && !owners.Contains(field))
+            var isField = Schema.TryGet(rule.Field, out var definition);
+            if (!isField && !categories.Contains(rule.Field) && !owners.Contains(rule.Field))
             {
-                Fail($"unknown field, category or owner '{field}' (not in {ResidentSchema.FileName})");
+                Fail(4, $"unknown field, category or owner '{rule.Field}' (not in {ResidentSchema.FileName})");
             }
-            if (field.StartsWith("owner:", StringComparison.Ordinal) && field != "owner:" + dept)
+            if (rule.Field.StartsWith("owner:", StringComparison.Ordinal) && rule.Field != "owner:" + rule.Department)
             {
-                Fail($"'{field}' is another department's: a department reaches its own fields by owner, others only by a named field or category");
+                Fail(4, $"'{rule.Field}' is another department's: a department reaches its own fields by owner, others only by a named field or category");
             }
-            if (role == "caseworker" && dept == "*")
+            if (rule.Role == "caseworker" && rule.Department == "*")
             {
-                Fail("a department caseworker rule must name its department");
+                Fail(3, "a department caseworker rule must name its department");
             }
-            if (isField && definition.Level == SensitivityLevel.L5 && dept == "*")
+            if (isField && definition.Level == SensitivityLevel.L5 && rule.Department == "*")
             {
-                Fail($"L5 field '{field}' under a department wildcard: only its statutory department may be named");
+                Fail(3, $"L5 field '{rule.Field}' under a department wildcard: only its statutory department may be named");
             }
         }
         return errors;
     }
 
+    /// <summary>The 1-based column where each comma-separated cell of <paramref name="line"/> starts (after its spaces).</summary>
+    private static List<int> CellColumns(string line)
+    {
+        var columns = new List<int>();
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i <= line.Length; i++)
+        {
+            if (i < line.Length && line[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            if (i == line.Length || line[i] == ',' && !quoted)
+            {
+                var at = start;
+                while (at < i && char.IsWhiteSpace(line[at]))
+                {
+                    at++;
+                }
+                columns.Add(at + 1);
+                start = i + 1;
+            }
+        }
+        return columns;
+    }
+
     private static readonly string[] RoleColumns = ["code", "label_zh", "label_en", "held_at", "department"];
     private static readonly string[] PurposeColumns = ["code", "label_zh", "label_en", "legal_basis"];
 
-    /// <summary>The <c>code</c> column of roles.csv or purposes.csv, read like every other file in policies/.</summary>
-    private static HashSet<string> Codes(string path, string[] columns, List<PolicyError> errors)
+    /// <summary>The rows of roles.csv or purposes.csv with a code, read like every other file in policies/.</summary>
+    private static IEnumerable<IReadOnlyDictionary<string, string>> Rows(string path, string[] columns, List<PolicyError> errors)
     {
         var (rows, readErrors) = PolicyCsv.Read(path, columns);
         errors.AddRange(readErrors.Select(e => new PolicyError(path, e.Line, 0, e.Reason)));
-        return rows.Select(r => r.Cells["code"]).Where(c => c.Length > 0).ToHashSet(StringComparer.Ordinal);
+        return rows.Select(r => r.Cells).Where(c => c["code"].Length > 0).ToList();
     }
 }
+
+/// <summary>One hand-written <c>p</c> rule: <c>p, role, jurisdiction, department, field, fidelity, purpose</c>.</summary>
+internal sealed record PolicyLine(int Line, string Text, string Role, string Jurisdiction, string Department, string Field, string Fidelity, string Purpose);

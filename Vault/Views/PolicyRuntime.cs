@@ -12,9 +12,10 @@ namespace DataVault.Vault.Views;
 /// </summary>
 public sealed class PolicySnapshot
 {
-    internal PolicySnapshot(string version, string modelText, string policyText, Enforcer enforcer, DateTimeOffset publishedAt)
+    internal PolicySnapshot(string version, string modelText, string policyText, Enforcer enforcer, DateTimeOffset publishedAt, int storeVersion = 0)
     {
         Version = version;
+        StoreVersion = storeVersion;
         ModelText = modelText;
         PolicyText = policyText;
         Enforcer = enforcer;
@@ -23,6 +24,9 @@ public sealed class PolicySnapshot
 
     /// <summary>A number from the policy store (<c>v7</c>), or <c>shipped-…</c> for the files shipped in policies/.</summary>
     public string Version { get; }
+
+    /// <summary>The policy store's version number (<c>v7</c> is 7), or 0 for the files shipped in policies/.</summary>
+    public int StoreVersion { get; }
 
     public string ModelText { get; }
 
@@ -58,14 +62,45 @@ public sealed class PolicyRuntime
     /// <summary>Builds and installs a snapshot; returns the errors and installs nothing when it does not load.</summary>
     public PolicyResult<PolicySnapshot> Publish(string version, string modelText, string policyText, DateTimeOffset publishedAt)
     {
-        var loaded = Enforcer.FromText(modelText, "model.conf", policyText, "policy.csv");
-        if (!loaded.IsSuccess)
+        var built = Build(version, modelText, policyText, publishedAt);
+        if (built.IsSuccess)
         {
-            return PolicyResult<PolicySnapshot>.Failure(loaded.Errors);
+            Volatile.Write(ref _current, built.Value);
+            Published?.Invoke(built.Value);
         }
-        var snapshot = new PolicySnapshot(version, modelText, policyText, loaded.Value, publishedAt);
-        Volatile.Write(ref _current, snapshot);
-        Published?.Invoke(snapshot);
-        return PolicyResult<PolicySnapshot>.Success(snapshot);
+        return built;
+    }
+
+    /// <summary>
+    /// A snapshot built from text without installing it: the policy store builds before it commits a
+    /// version (a policy that does not load is never published) and installs only after the commit.
+    /// </summary>
+    public static PolicyResult<PolicySnapshot> Build(string version, string modelText, string policyText, DateTimeOffset publishedAt, int storeVersion = 0)
+    {
+        var loaded = Enforcer.FromText(modelText, "model.conf", policyText, "policy.csv");
+        return loaded.IsSuccess
+            ? PolicyResult<PolicySnapshot>.Success(new PolicySnapshot(version, modelText, policyText, loaded.Value, publishedAt, storeVersion))
+            : PolicyResult<PolicySnapshot>.Failure(loaded.Errors);
+    }
+
+    /// <summary>
+    /// Installs a store version if it is newer than the running one. The publishing node and the poll
+    /// can race to install versions; comparing numbers keeps the newest, never an older one.
+    /// </summary>
+    public bool Install(PolicySnapshot snapshot)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _current);
+            if (current.StoreVersion >= snapshot.StoreVersion && current.StoreVersion != 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _current, snapshot, current) == current)
+            {
+                Published?.Invoke(snapshot);
+                return true;
+            }
+        }
     }
 }

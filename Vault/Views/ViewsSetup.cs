@@ -1,4 +1,5 @@
 using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Residents;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,9 @@ internal static class ViewsSetup
     public static IServiceCollection AddScopedViews(this IServiceCollection services)
     {
         services.AddSingleton(sp => PurposeCatalog.LoadOrThrow(PoliciesDirectory(sp)));
-        services.AddSingleton(sp => new PolicyRuntime(LoadShippedPolicy(PoliciesDirectory(sp), sp.GetRequiredService<TimeProvider>())));
+        // The running policy starts from the newest version in the policy store (the shipped files become
+        // version 1 on first start); PolicyStoreSync and publication install later versions.
+        services.AddSingleton(sp => new PolicyRuntime(sp.GetRequiredService<PolicyVersionLoader>().LoadRunning()));
         services.AddSingleton<ViewDecider>();
         services.AddSingleton<AccessResolver>();
         services.AddSingleton<ResidentViews>();

@@ -449,6 +449,147 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("vault_keys", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.PolicyStore.PolicyDraftRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author");
+
+                    b.Property<int>("BaseVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("base_version");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<string>("PolicyText")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_text");
+
+                    b.Property<DateTime?>("PublishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_at");
+
+                    b.Property<int?>("PublishedVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("published_version");
+
+                    b.Property<string>("ReviewNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("review_note");
+
+                    b.Property<DateTime?>("ReviewedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("Reviewer")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reviewer");
+
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
+                    b.Property<int?>("RollbackOf")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rollback_of");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<DateTime?>("SubmittedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("submitted_at");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("policy_drafts", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.PolicyStore.PolicyVersionRow", b =>
+                {
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<string>("Approver")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("approver");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("author");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int?>("DraftId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("draft_id");
+
+                    b.Property<string>("ModelText")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model_text");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("note");
+
+                    b.Property<string>("PolicyText")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_text");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("published_at");
+
+                    b.Property<string>("Publisher")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("publisher");
+
+                    b.Property<int?>("RolledBackFrom")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rolled_back_from");
+
+                    b.HasKey("Number");
+
+                    b.ToTable("policy_versions", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Residents.ResidentRow", b =>
                 {
                     b.Property<string>("Id")

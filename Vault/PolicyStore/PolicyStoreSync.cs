@@ -1,0 +1,69 @@
+using DataVault.Vault.Views;
+using Microsoft.Extensions.Options;
+
+namespace DataVault.Vault.PolicyStore;
+
+/// <summary>
+/// Picks up versions published by another node: every <see cref="PolicyStoreOptions.PollInterval"/> it
+/// asks the store for a version newer than the running one and installs it. A version that no longer
+/// loads is logged and skipped (the node keeps deciding under the version it has: fail closed to the
+/// last good policy, never to no policy).
+/// </summary>
+internal sealed partial class PolicyStoreSync(PolicyVersionLoader loader, PolicyRuntime runtime, IOptions<PolicyStoreOptions> options, TimeProvider time, ILogger<PolicyStoreSync> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.PollInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host shutdown.
+        }
+    }
+
+    /// <summary>One look at the store; true when a newer version was installed.</summary>
+    public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var running = runtime.Current.StoreVersion;
+            if (await loader.NewerThanAsync(running, cancellationToken) is not { } row)
+            {
+                return false;
+            }
+            var snapshot = loader.Build(row);
+            if (!snapshot.IsSuccess)
+            {
+                LogUnloadable(logger, row.Number);
+                return false;
+            }
+            if (runtime.Install(snapshot.Value))
+            {
+                LogPickedUp(logger, row.Number, running);
+                return true;
+            }
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The store may be briefly unreachable; the next tick tries again.
+            LogPollFailed(logger, e.GetType().Name);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Policy version {Version} picked up from the store (was {Running})")]
+    private static partial void LogPickedUp(ILogger logger, int version, int running);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Policy version {Version} in the store does not load; keeping the running version")]
+    private static partial void LogUnloadable(ILogger logger, int version);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Policy store poll failed ({Error}); retrying on the next tick")]
+    private static partial void LogPollFailed(ILogger logger, string error);
+}

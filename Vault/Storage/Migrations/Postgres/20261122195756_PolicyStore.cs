@@ -1,0 +1,79 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace DataVault.Vault.Storage.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class PolicyStore : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "policy_drafts",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    base_version = table.Column<int>(type: "integer", nullable: false),
+                    policy_text = table.Column<string>(type: "text", nullable: false),
+                    author = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    reviewer = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    review_note = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    note = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    rollback_of = table.Column<int>(type: "integer", nullable: true),
+                    published_version = table.Column<int>(type: "integer", nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    submitted_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    reviewed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    published_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    revision = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_policy_drafts", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "policy_versions",
+                columns: table => new
+                {
+                    number = table.Column<int>(type: "integer", nullable: false),
+                    policy_text = table.Column<string>(type: "text", nullable: false),
+                    model_text = table.Column<string>(type: "text", nullable: false),
+                    author = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    approver = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    publisher = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    published_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    note = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    rolled_back_from = table.Column<int>(type: "integer", nullable: true),
+                    draft_id = table.Column<int>(type: "integer", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_policy_versions", x => x.number);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_policy_drafts_status",
+                table: "policy_drafts",
+                column: "status");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "policy_drafts");
+
+            migrationBuilder.DropTable(
+                name: "policy_versions");
+        }
+    }
+}
