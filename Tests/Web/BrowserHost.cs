@@ -119,7 +119,7 @@ internal sealed class BrowserHost : IAsyncDisposable
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
             Locale = "zh-CN",
         });
-        context.SetDefaultTimeout(15_000);
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
