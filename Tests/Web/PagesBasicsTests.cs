@@ -18,6 +18,13 @@ public sealed class PagesBasicsTests
         Assert.Equal("策略", await page.InnerTextAsync("h1"));
         Assert.False(string.IsNullOrWhiteSpace(await page.InnerTextAsync("#current-version")));
         await host.ScreenshotAsync(page, "console-policies-zh");
+        foreach (var section in new[] { "drafts", "coverage", "log", "questions", "breakglass" })
+        {
+            var response = await page.GotoAsync("/console/" + section);
+            Assert.Equal(200, response!.Status);
+            await host.ScreenshotAsync(page, "console-" + section);
+        }
+        await page.GotoAsync("/console");
 
         await page.ClickAsync("#switch-lang");
         Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));

@@ -18,7 +18,9 @@ internal static class WebSetup
 
     public static IServiceCollection AddVaultWeb(this IServiceCollection services)
     {
-        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages");
+        // The pages live in this assembly whatever the entry assembly is (a benchmark or test host
+        // starts the vault from its own), so it is named as the application part explicitly.
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages").AddApplicationPart(typeof(WebSetup).Assembly);
         services.AddSingleton<WhoMaySee>();
         return services;
     }
