@@ -257,11 +257,15 @@ internal static partial class AccountPages
         return Results.Redirect(returnUrl);
     }
 
-    /// <summary>Only our own authorization endpoint is a valid place to return to: no open redirect.</summary>
+    /// <summary>Only our own authorization endpoint and the vault's own pages are valid places to return to: no open redirect.</summary>
     internal static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is not null && returnUrl.StartsWith("/connect/authorize?", StringComparison.Ordinal) && !returnUrl.Contains('\\', StringComparison.Ordinal)
+        returnUrl is not null && !returnUrl.Contains('\\', StringComparison.Ordinal)
+            && (returnUrl.StartsWith("/connect/authorize?", StringComparison.Ordinal) || IsPagePath(returnUrl, "/console") || IsPagePath(returnUrl, "/portal"))
             ? returnUrl
             : "/account/login";
+
+    private static bool IsPagePath(string url, string root) =>
+        url == root || url.StartsWith(root + "/", StringComparison.Ordinal) || url.StartsWith(root + "?", StringComparison.Ordinal);
 
     private static IResult LoginPage(HttpContext http, IAntiforgery af, string? error)
     {

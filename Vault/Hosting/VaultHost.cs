@@ -13,6 +13,7 @@ using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
+using DataVault.Vault.Web;
 
 namespace DataVault.Vault.Hosting;
 
@@ -47,6 +48,7 @@ public static class VaultHost
         services.AddBreakGlass(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
+        services.AddVaultWeb();
 
         return builder;
     }
@@ -76,6 +78,7 @@ public static class VaultHost
         api.MapAggregateEndpoints();
         api.MapGrantEndpoints();
         api.MapBreakGlassEndpoints();
+        app.MapVaultWeb();
 
         return app;
     }

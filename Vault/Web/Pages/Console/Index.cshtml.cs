@@ -1,0 +1,56 @@
+using DataVault.Vault.PolicyStore;
+using DataVault.Vault.Views;
+using Microsoft.AspNetCore.Mvc;
+
+namespace DataVault.Vault.Web.Pages.Console;
+
+/// <summary>Policies: the version in force, the history of versions, a diff between two, and rollback (which drafts a new version).</summary>
+internal sealed class IndexModel(PolicyRuntime policy, PolicyStoreService store) : WebPageModel
+{
+    protected override PageAudience Audience => PageAudience.Console;
+
+    public PolicySnapshot Current { get; private set; } = null!;
+
+    public IReadOnlyList<PolicyVersionSummary> History { get; private set; } = [];
+
+    public string? NextCursor { get; private set; }
+
+    public PolicyDiff? Diff { get; private set; }
+
+    public string? Problem { get; private set; }
+
+    [BindProperty(SupportsGet = true)] public int? From { get; set; }
+
+    [BindProperty(SupportsGet = true)] public int? To { get; set; }
+
+    [BindProperty(SupportsGet = true)] public string? Cursor { get; set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostRollbackAsync(int number, string? note, CancellationToken cancellationToken)
+    {
+        var outcome = await store.RollbackAsync(number, Me.Subject, note, cancellationToken);
+        if (outcome.Value is { } draft)
+        {
+            return Redirect($"/console/drafts/{draft.Id}");
+        }
+        Problem = outcome.Detail;
+        Response.StatusCode = outcome.Problem?.Status ?? StatusCodes.Status400BadRequest;
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        Current = policy.Current;
+        var page = await store.ListVersionsAsync(Cursor, 20, cancellationToken);
+        History = page.Items;
+        NextCursor = page.NextCursor;
+        if (From is { } from && To is { } to)
+        {
+            var diff = await store.DiffAsync(from, to, cancellationToken);
+            Diff = diff.Value;
+            Problem ??= diff.Detail;
+        }
+    }
+}
