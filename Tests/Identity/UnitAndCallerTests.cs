@@ -10,9 +10,9 @@ public sealed class UnitAndCallerTests
     [Theory]
     [InlineData("mayor", "510107", null, "unknown role 'mayor' (expected one of: community_worker, grid_worker, street_officer, district_analyst, caseworker, privacy_officer, auditor, resident)")]
     [InlineData("street_officer", "51010", null, "invalid jurisdiction code '51010' (expected 6, 9 or 12 digits, optionally followed by -NN for a grid)")]
-    [InlineData("caseworker", "510107", null, "role 'caseworker' needs a department (one of: civil_affairs, health, public_security, disabled_federation, veterans)")]
+    [InlineData("caseworker", "510107", null, "role 'caseworker' needs a department (one of: civil_affairs, health, public_security, justice, disabled_federation, veterans)")]
     [InlineData("street_officer", "510107001", "health", "only role 'caseworker' carries a department")]
-    [InlineData("caseworker", "510107", "tax", "unknown department 'tax' (expected one of: civil_affairs, health, public_security, disabled_federation, veterans)")]
+    [InlineData("caseworker", "510107", "tax", "unknown department 'tax' (expected one of: civil_affairs, health, public_security, justice, disabled_federation, veterans)")]
     public void Validate_InvalidUnit_ExactMessage(string role, string jurisdiction, string? department, string expected)
     {
         Assert.Equal(expected, UnitRoles.Validate(role, jurisdiction, department));
