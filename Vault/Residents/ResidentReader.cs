@@ -29,8 +29,8 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
     /// Opens the values of a record that <paramref name="wanted"/> accepts (plain L1/L2 values always):
     /// a view decrypts only the envelopes it serves.
     /// </summary>
-    public StoredResident Open(ResidentRecord record, Func<string, bool> wanted) =>
-        new(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data, wanted));
+    public StoredResident Open(ResidentRecord record, Func<string, bool> wanted, Func<string, bool>? presenceOnly = null) =>
+        new(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data, wanted, presenceOnly));
 
     public async Task<StoredResident?> FindByIdNumberAsync(string idNumber, CancellationToken ct)
     {

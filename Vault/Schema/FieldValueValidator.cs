@@ -17,7 +17,10 @@ internal static class FieldValueValidator
         switch (rule.Kind)
         {
             case FieldRuleKind.Text:
-                return normalized.Length > rule.Max ? $"longer than {rule.Max} characters" : null;
+                // Control characters (NUL, escape sequences) have no place in a name or an address, and a
+                // CSV export or a terminal must never receive them.
+                return normalized.Length > rule.Max ? $"longer than {rule.Max} characters"
+                    : normalized.Any(char.IsControl) ? "contains control characters" : null;
             case FieldRuleKind.Gb11643:
                 normalized = ChineseIdNumber.Normalize(raw);
                 return ChineseIdNumber.Check(normalized, today);

@@ -119,7 +119,17 @@ internal sealed class FieldAccessList : IReadOnlyList<FieldAccess>
         Served = [.. _fields.Select(f => new ServedField(f.Field.Key, f.Served.Name()))];
         Revealable = [.. _fields.Where(f => f.Revealable).Select(f => f.Field.Key)];
         Contains = _keys.Contains;
+        var needed = _fields.Where(f => FieldProjector.NeedsValue(f.Field, f.Served)).Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
+        var presence = _fields.Where(f => !FieldProjector.NeedsValue(f.Field, f.Served)).Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
+        NeedsValue = needed.Contains;
+        PresenceOnly = presence.Contains;
     }
+
+    /// <summary>The served fields whose projection reads the value (the envelopes a read must open).</summary>
+    public Func<string, bool> NeedsValue { get; }
+
+    /// <summary>The served fields whose projection shows only whether a value is recorded (left sealed).</summary>
+    public Func<string, bool> PresenceOnly { get; }
 
     /// <summary>Whether the view serves a field at any fidelity (a delegate made once: the codec's filter).</summary>
     public Func<string, bool> Contains { get; }

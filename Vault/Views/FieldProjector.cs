@@ -24,6 +24,23 @@ public static class FieldProjector
         _ => throw new ArgumentOutOfRangeException(nameof(fidelity), "a field at fidelity none is not served"),
     };
 
+    /// <summary>
+    /// Whether serving a field at a fidelity reads its value, or only whether one is recorded. A read
+    /// leaves the envelopes of the second kind sealed (ResidentCodec.SealedPresent marks them).
+    /// </summary>
+    public static bool NeedsValue(FieldDefinition field, Fidelity fidelity) => fidelity switch
+    {
+        Fidelity.None or Fidelity.Exists => false,
+        Fidelity.Category => field.Type is not (FieldType.String or FieldType.Code),
+        Fidelity.Masked => field.Masking switch
+        {
+            MaskingRule.Exists => false,
+            MaskingRule.Category => field.Type is not (FieldType.String or FieldType.Date or FieldType.Code),
+            _ => true,
+        },
+        _ => true,
+    };
+
     public static string Category(FieldDefinition field, string value) => field.Type switch
     {
         FieldType.Enum or FieldType.Bool or FieldType.Int => value,

@@ -65,8 +65,10 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         {
             return null;
         }
-        var wanted = access.Fields is FieldAccessList list ? list.Contains : key => access.Find(key) is not null;
-        return new PreparedRead(reader.Open(record, wanted), access);
+        // Fields served only as "recorded or not" stay sealed: their projection never reads the value.
+        return access.Fields is FieldAccessList list
+            ? new PreparedRead(reader.Open(record, list.NeedsValue, list.PresenceOnly), access)
+            : new PreparedRead(reader.Open(record, key => access.Find(key) is not null), access);
     }
 
     private static IEnumerable<ServedField> ServedOf(ResidentAccess access) =>

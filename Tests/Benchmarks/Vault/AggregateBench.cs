@@ -6,6 +6,7 @@ using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Residents;
+using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Seeding;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -53,6 +54,7 @@ internal sealed class AggregateBench : IBenchCommand
         services.AddAccessLog(configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(configuration);
         services.AddScopedViews();
+        services.AddPolicyStore(); // the running policy starts from the store
         services.AddAggregates(configuration);
         await using (var provider = services.BuildServiceProvider())
         {

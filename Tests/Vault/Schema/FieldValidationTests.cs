@@ -63,6 +63,18 @@ public sealed class FieldValidationTests
     }
 
     [Fact]
+    public void Validate_TextWithControlCharacters_RefusedWithoutTheValue()
+    {
+        var outcome = Validator.Validate(3, Input(
+            ("name", "张\u0000伟"), ("id_number", Canaries.IdNumber("19850314", 123)), ("community", Canaries.Community),
+            ("address", "玉林街道\u001b[31m")));
+
+        Assert.Equal(
+            ["row 3, field address: contains control characters", "row 3, field name: contains control characters"],
+            outcome.Errors.Select(e => e.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Validate_MissingRequired_ReportsEach()
     {
         var outcome = Validator.Validate(3, Input(("phone", "13812345678")));
