@@ -83,14 +83,17 @@ internal static partial class ResidentWriteEndpoints
             return ResidentApiProblems.CannotWrite(denied);
         }
 
+        // The entry is made durable BEFORE the change (fail closed): if the log cannot record the write,
+        // nothing is written. A write refused afterwards (a duplicate ID number) leaves an entry for an
+        // attempt that did not land, never the reverse.
+        var keys = resident.Fields.Keys.Order(StringComparer.Ordinal).ToList();
+        await log.AppendAsync(ResidentViews.LogEntry(access, AccessAction.Write, keys.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
         var written = await writer.CreateAsync(id, resident, cancellationToken);
         if (written.Status == SingleWriteStatus.IdNumberTaken)
         {
             return await ExistsAsync(written.Holder!, caller, purpose.Value, views, cancellationToken);
         }
 
-        var keys = resident.Fields.Keys.Order(StringComparer.Ordinal).ToList();
-        await log.AppendAsync(ResidentViews.LogEntry(access, AccessAction.Write, keys.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
         ResidentApiLog.Created(logger, id, caller.Subject, written.Version);
         var view = await ViewAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, written.Version, resident.Fields), cancellationToken);
         http.Response.Headers.ETag = ResidentEndpoints.ETag(written.Version);
@@ -158,6 +161,8 @@ internal static partial class ResidentWriteEndpoints
         var version = stored.Version;
         if (changed.Count > 0)
         {
+            // Logged before the change, as for create: no write without its entry.
+            await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
             var written = await writer.UpdateAsync(id, expected, resident, cancellationToken);
             switch (written.Status)
             {
@@ -171,7 +176,6 @@ internal static partial class ResidentWriteEndpoints
                     break;
             }
             version = written.Version;
-            await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
             ResidentApiLog.Updated(logger, id, caller.Subject, version, string.Join(",", changed));
         }
         var view = await ViewAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, version, resident.Fields), cancellationToken);

@@ -34,6 +34,38 @@ public sealed class WritingResidentsTests
     }
 
     [Fact]
+    public async Task CreateAndPatch_WhenTheLogCannotRecord_503AndNothingWritten()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var existing = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
+        var before = (await host.StoredResidentsAsync()).Count;
+        await SqlAsync(host, "CREATE TRIGGER refuse_log BEFORE INSERT ON AccessLog BEGIN SELECT RAISE(ABORT, 'log disk failure'); END;");
+
+        // The shipped policy lets community workers register residents for data_collection.
+        using var create = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 7), "data_collection");
+        using var patch = await host.PatchAsync(token, existing.Id, $"\"{existing.Version}\"", new() { ["phone"] = "13911112222" }, "data_collection");
+
+        foreach (var response in new[] { create, patch })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("access_log_unavailable", await ApiTestHost.ProblemCodeAsync(response));
+        }
+        var after = await host.StoredResidentsAsync();
+        Assert.Equal(before, after.Count);
+        var unchanged = after.Single(r => r.Id == existing.Id);
+        Assert.Equal(existing.Version, unchanged.Version);
+        Assert.Equal(existing.Values["phone"], unchanged.Values["phone"]);
+    }
+
+    private static async Task SqlAsync(ApiTestHost host, string sql)
+    {
+        var factory = host.Get<Microsoft.EntityFrameworkCore.IDbContextFactory<DataVault.Vault.Storage.VaultDbContext>>();
+        await using var db = await factory.CreateDbContextAsync(TestContext.Current.CancellationToken);
+        await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, sql, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Create_SameIdNumber_409_NeverADuplicate_IdOnlyWithinReach()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
