@@ -3,15 +3,10 @@ using System.Globalization;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Aggregates;
 using DataVault.Vault.Api;
-using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
-using DataVault.Vault.Residents;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Seeding;
-using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataVault.Benchmarks.Vault;
@@ -41,24 +36,15 @@ internal sealed class AggregateBench : IBenchCommand
             }
         }
 
-        var dataDirectory = Directory.CreateTempSubdirectory("dv-bench-").FullName;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        await using (var vault = await BenchVault.CreateAsync((services, configuration) =>
         {
-            ["Vault:DataDirectory"] = dataDirectory,
-            ["Schema:PoliciesDirectory"] = Path.Combine(AppContext.BaseDirectory, "policies"),
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddVaultStorage(configuration);
-        services.AddFieldEncryption(configuration);
-        services.AddAccessLog(configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
-        services.AddResidents(configuration);
-        services.AddScopedViews();
-        services.AddPolicyStore(); // the running policy starts from the store
-        services.AddAggregates(configuration);
-        await using (var provider = services.BuildServiceProvider())
+            services.AddAccessLog(configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
+            services.AddScopedViews();
+            services.AddPolicyStore(); // the running policy starts from the store
+            services.AddAggregates(configuration);
+        }))
         {
-            await provider.MigrateVaultStorageAsync(CancellationToken.None);
+            var provider = vault.Services;
             await provider.GetRequiredService<ResidentSeeder>().SeedAsync(new SeedRequest(residents), null, CancellationToken.None);
             var query = provider.GetRequiredService<AggregateQuery>();
             var purpose = provider.GetRequiredService<PurposeCatalog>().Find("statistics")!;
@@ -94,15 +80,6 @@ internal sealed class AggregateBench : IBenchCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {residents:N0} | {within} | {by} | {field ?? "-"} | {cells} | {report.Suppressed} | {times[times.Count / 2]:F0} | {times[0]:F0} |"));
             }
-        }
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Temp files left behind are harmless.
         }
         return 0;
     }

@@ -20,7 +20,11 @@ internal sealed class BenchVault : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public static async Task<BenchVault> CreateAsync()
+    /// <summary>
+    /// A fresh store with the host's storage, encryption and resident registrations, plus whatever
+    /// <paramref name="addFeatures"/> registers on top (access log, views, aggregates…).
+    /// </summary>
+    public static async Task<BenchVault> CreateAsync(Action<IServiceCollection, IConfiguration>? addFeatures = null)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("dv-bench-").FullName;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -33,6 +37,7 @@ internal sealed class BenchVault : IAsyncDisposable
         services.AddVaultStorage(configuration);
         services.AddFieldEncryption(configuration);
         services.AddResidents(configuration);
+        addFeatures?.Invoke(services, configuration);
         var provider = services.BuildServiceProvider();
         await provider.MigrateVaultStorageAsync(CancellationToken.None);
         return new BenchVault(provider, dataDirectory);

@@ -2,10 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using DataVault.Vault.AccessLog;
-using DataVault.Vault.Residents;
-using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DataVault.Benchmarks.Vault;
@@ -38,23 +35,15 @@ internal sealed class MyAccessLogBench : IBenchCommand
             }
         }
 
-        var dataDirectory = Directory.CreateTempSubdirectory("dv-bench-melog-").FullName;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Vault:DataDirectory"] = dataDirectory,
-            ["Schema:PoliciesDirectory"] = Path.Combine(AppContext.BaseDirectory, "policies"),
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddVaultStorage(configuration);
-        services.AddResidents(configuration);
         // The tree-head key comes from the key ring in the host; any 32-byte seed signs the same way.
         var seed = RandomNumberGenerator.GetBytes(32);
-        services.AddAccessLog(configuration, _ => seed);
-        services.AddScopedViews();
-        services.AddAccessLogQueries();
-        await using var provider = services.BuildServiceProvider();
-        await provider.MigrateVaultStorageAsync(CancellationToken.None);
+        await using var vault = await BenchVault.CreateAsync((services, configuration) =>
+        {
+            services.AddAccessLog(configuration, _ => seed);
+            services.AddScopedViews();
+            services.AddAccessLogQueries();
+        });
+        var provider = vault.Services;
         var writer = provider.GetRequiredService<AccessLogWriter>();
         var queries = provider.GetRequiredService<AccessLogQueries>();
 
@@ -93,16 +82,6 @@ internal sealed class MyAccessLogBench : IBenchCommand
         Console.WriteLine($"| entries | page | p50 ms | p95 ms | max ms |");
         Console.WriteLine($"|---:|---:|---:|---:|---:|");
         Console.WriteLine($"| {entries:N0} | {AccessLogQueries.DefaultLimit} with proofs | {At(0.5):N2} | {At(0.95):N2} | {times[^1]:N2} |");
-        await writer.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(dataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Temp files left behind are harmless.
-        }
         return 0;
     }
 }
