@@ -38,11 +38,7 @@ internal sealed partial class ResidentWriter
     /// </summary>
     public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken)
     {
-        // Indexes and envelopes before the transaction (see WriteAsync: the key ring may write).
-        var idIndex = indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber);
-        var phone = resident.Phone is { } p ? indexer.Compute(BlindIndexKind.Phone, p) : null;
-        var data = codec.Seal(id, resident.CommunityCode, resident.Fields);
-        var now = time.GetUtcNow().UtcDateTime;
+        var (idIndex, phone, data, now) = SealOne(id, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -82,16 +78,23 @@ internal sealed partial class ResidentWriter
     }
 
     /// <summary>
+    /// The blind indexes and envelopes of one record, computed BEFORE the write transaction (see
+    /// WriteAsync: the key ring may itself write to the store).
+    /// </summary>
+    private (byte[] IdIndex, byte[]? Phone, byte[] Data, DateTime Now) SealOne(string id, ValidResident resident) => (
+        indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber),
+        resident.Phone is { } phone ? indexer.Compute(BlindIndexKind.Phone, phone) : null,
+        codec.Seal(id, resident.CommunityCode, resident.Fields),
+        time.GetUtcNow().UtcDateTime);
+
+    /// <summary>
     /// Replaces a resident's values (the caller merged and validated them) only if the stored version
     /// is still <paramref name="expectedVersion"/>: <c>UPDATE … WHERE id = @id AND version = @expected</c>
     /// in a transaction, so a concurrent writer makes this one fail as stale, never silently overwrite.
     /// </summary>
     public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, CancellationToken cancellationToken)
     {
-        var idIndex = indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber);
-        var phone = resident.Phone is { } p ? indexer.Compute(BlindIndexKind.Phone, p) : null;
-        var data = codec.Seal(id, resident.CommunityCode, resident.Fields);
-        var now = time.GetUtcNow().UtcDateTime;
+        var (idIndex, phone, data, now) = SealOne(id, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
