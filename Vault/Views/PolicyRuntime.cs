@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using DataVault.Policy;
 
 namespace DataVault.Vault.Views;
@@ -22,10 +20,10 @@ public sealed class PolicySnapshot
         PublishedAt = publishedAt;
     }
 
-    /// <summary>A number from the policy store (<c>v7</c>), or <c>shipped-…</c> for the files shipped in policies/.</summary>
+    /// <summary>The version every access-log entry records: <c>v7</c> for the policy store's version 7.</summary>
     public string Version { get; }
 
-    /// <summary>The policy store's version number (<c>v7</c> is 7), or 0 for the files shipped in policies/.</summary>
+    /// <summary>The policy store's version number (<c>v7</c> is 7), or 0 for a snapshot published directly (<see cref="PolicyRuntime.Publish"/>).</summary>
     public int StoreVersion { get; }
 
     public string ModelText { get; }
@@ -38,10 +36,6 @@ public sealed class PolicySnapshot
     public DateTimeOffset PublishedAt { get; }
 
     internal ConcurrentDictionary<ViewKey, FieldRights> Decisions { get; } = new();
-
-    /// <summary>A content hash, so two nodes loading the same files agree on the version without talking.</summary>
-    public static string ContentVersion(string modelText, string policyText) =>
-        "shipped-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(modelText + "\n\u0000\n" + policyText)))[..12];
 }
 
 /// <summary>
@@ -62,9 +56,6 @@ public sealed class PolicyRuntime
 
     public PolicySnapshot Current => Volatile.Read(ref _current);
 
-    /// <summary>Raised after a new snapshot is in place (for caches built on the policy).</summary>
-    public event Action<PolicySnapshot>? Published;
-
     /// <summary>Builds and installs a snapshot; returns the errors and installs nothing when it does not load.</summary>
     public PolicyResult<PolicySnapshot> Publish(string version, string modelText, string policyText, DateTimeOffset publishedAt)
     {
@@ -72,7 +63,6 @@ public sealed class PolicyRuntime
         if (built.IsSuccess)
         {
             Volatile.Write(ref _current, built.Value);
-            Published?.Invoke(built.Value);
         }
         return built;
     }
@@ -106,11 +96,10 @@ public sealed class PolicyRuntime
             _highestStoreVersion = snapshot.StoreVersion;
             Volatile.Write(ref _current, snapshot);
         }
-        Published?.Invoke(snapshot);
         return true;
     }
 
-    /// <summary>The newest store version this runtime has installed (0 when it runs only the shipped files).</summary>
+    /// <summary>The newest store version this runtime has installed (0 while only directly published snapshots have run).</summary>
     public int HighestStoreVersion
     {
         get

@@ -1,4 +1,3 @@
-using DataVault.Vault.PolicyBench;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
@@ -34,20 +33,4 @@ internal static class ViewsSetup
     }
 
     private static string PoliciesDirectory(IServiceProvider sp) => sp.GetRequiredService<IOptions<SchemaOptions>>().Value.PoliciesDirectory;
-
-    /// <summary>The policy shipped in policies/ (model, rules and the generated lines), refusing to start when it does not load.</summary>
-    public static PolicySnapshot LoadShippedPolicy(string directory, TimeProvider time)
-    {
-        var (folder, errors) = DataVaultPolicyFolder.Load(directory);
-        if (folder is null)
-        {
-            throw new InvalidDataException("policies/ does not load: " + string.Join("; ", errors));
-        }
-        var enforcer = folder.LoadEnforcer();
-        if (!enforcer.IsSuccess)
-        {
-            throw new InvalidDataException("policies/ does not load: " + string.Join("; ", enforcer.Errors));
-        }
-        return new PolicySnapshot(PolicySnapshot.ContentVersion(folder.ModelText, folder.PolicyText), folder.ModelText, folder.PolicyText, enforcer.Value, time.GetUtcNow());
-    }
 }
