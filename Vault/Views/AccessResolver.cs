@@ -104,23 +104,25 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
 }
 
 /// <summary>
-/// The fields of a view in schema order, with what a read needs of them precomputed: which keys it serves
-/// (the envelopes worth decrypting) and the field list its log entry records.
+/// The fields of a view in schema order, with what a read needs of them precomputed: which envelopes
+/// it must decrypt, which it leaves sealed (presence only), and the field list its log entry records.
+/// A view widened by a grant builds one per read, so the sets are plain hash sets: cheap to build.
 /// </summary>
 internal sealed class FieldAccessList : IReadOnlyList<FieldAccess>
 {
     private readonly FieldAccess[] _fields;
-    private readonly FrozenSet<string> _keys;
 
     public FieldAccessList(IEnumerable<FieldAccess> fields)
     {
         _fields = [.. fields];
-        _keys = _fields.Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
         Served = [.. _fields.Select(f => new ServedField(f.Field.Key, f.Served.Name()))];
         Revealable = [.. _fields.Where(f => f.Revealable).Select(f => f.Field.Key)];
-        Contains = _keys.Contains;
-        var needed = _fields.Where(f => FieldProjector.NeedsValue(f.Field, f.Served)).Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
-        var presence = _fields.Where(f => !FieldProjector.NeedsValue(f.Field, f.Served)).Select(f => f.Field.Key).ToFrozenSet(StringComparer.Ordinal);
+        var needed = new HashSet<string>(StringComparer.Ordinal);
+        var presence = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var f in _fields)
+        {
+            (FieldProjector.NeedsValue(f.Field, f.Served) ? needed : presence).Add(f.Field.Key);
+        }
         NeedsValue = needed.Contains;
         PresenceOnly = presence.Contains;
     }
@@ -130,9 +132,6 @@ internal sealed class FieldAccessList : IReadOnlyList<FieldAccess>
 
     /// <summary>The served fields whose projection shows only whether a value is recorded (left sealed).</summary>
     public Func<string, bool> PresenceOnly { get; }
-
-    /// <summary>Whether the view serves a field at any fidelity (a delegate made once: the codec's filter).</summary>
-    public Func<string, bool> Contains { get; }
 
     /// <summary>Each field's key and served fidelity, as the access log records them.</summary>
     public IReadOnlyList<ServedField> Served { get; }
