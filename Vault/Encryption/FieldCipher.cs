@@ -18,12 +18,42 @@ internal sealed class FieldCipher(KeyRing keyRing)
     /// <summary>Encrypts <paramref name="plaintext"/> for <paramref name="slot"/> and returns the envelope bytes.</summary>
     public byte[] Seal(FieldSlot slot, ReadOnlySpan<byte> plaintext)
     {
+        var key = KeyForSeal(slot);
+        var envelope = new byte[SealedSize(key, plaintext.Length)];
+        SealInto(slot, key, plaintext, envelope);
+        return envelope;
+    }
+
+    /// <summary>
+    /// The first step of a seal written straight into a larger buffer (a resident blob): the data key
+    /// for the slot, with one encryption counted against its usage limit. Follow with exactly one
+    /// <see cref="SealInto"/>; a key acquired and not used only makes the count conservative.
+    /// </summary>
+    public DataKey KeyForSeal(FieldSlot slot)
+    {
         CheckSlot(slot);
-        var key = keyRing.AcquireForEncryption(slot.Level, slot.JurisdictionCode.AsSpan(0, 6));
-        var keyId = key.KeyIdAscii;
-        var envelope = new byte[EnvelopeFormat.EnvelopeSize(keyId.Length, plaintext.Length)];
-        var headerLength = EnvelopeFormat.WriteHeader(envelope, EnvelopeAlgorithm.Aes256Gcm, keyId);
-        var nonce = envelope.AsSpan(headerLength, EnvelopeFormat.NonceSize);
+        return keyRing.AcquireForEncryption(slot.Level, slot.JurisdictionCode.AsSpan(0, 6));
+    }
+
+    /// <summary>The size of the envelope sealing <paramref name="plaintextLength"/> bytes under <paramref name="key"/>.</summary>
+    public static int SealedSize(DataKey key, int plaintextLength) => EnvelopeFormat.EnvelopeSize(key.KeyIdAscii.Length, plaintextLength);
+
+    /// <summary>
+    /// Encrypts <paramref name="plaintext"/> for <paramref name="slot"/> into <paramref name="envelope"/>,
+    /// exactly <see cref="SealedSize"/> bytes, under a key from <see cref="KeyForSeal"/>.
+    /// </summary>
+    public static void SealInto(FieldSlot slot, DataKey key, ReadOnlySpan<byte> plaintext, Span<byte> envelope)
+    {
+        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.JurisdictionCode.AsSpan(0, 6)))
+        {
+            throw new ArgumentException("The key is not the slot's (level, district) key.", nameof(key));
+        }
+        if (envelope.Length != SealedSize(key, plaintext.Length))
+        {
+            throw new ArgumentException("The envelope buffer must be exactly the sealed size.", nameof(envelope));
+        }
+        var headerLength = EnvelopeFormat.WriteHeader(envelope, EnvelopeAlgorithm.Aes256Gcm, key.KeyIdAscii);
+        var nonce = envelope.Slice(headerLength, EnvelopeFormat.NonceSize);
         NonceSource.Fill(nonce);
 
         var maxAad = EnvelopeFormat.MaxAssociatedDataSize(slot, headerLength);
@@ -31,8 +61,8 @@ internal sealed class FieldCipher(KeyRing keyRing)
         var aad = maxAad <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxAad));
         try
         {
-            var aadLength = EnvelopeFormat.WriteAssociatedData(slot, envelope.AsSpan(0, headerLength), aad);
-            key.Aead.Encrypt(nonce, aad[..aadLength], plaintext, envelope.AsSpan(headerLength + EnvelopeFormat.NonceSize));
+            var aadLength = EnvelopeFormat.WriteAssociatedData(slot, envelope[..headerLength], aad);
+            key.Aead.Encrypt(nonce, aad[..aadLength], plaintext, envelope[(headerLength + EnvelopeFormat.NonceSize)..]);
         }
         finally
         {
@@ -41,7 +71,6 @@ internal sealed class FieldCipher(KeyRing keyRing)
                 ArrayPool<byte>.Shared.Return(rented);
             }
         }
-        return envelope;
     }
 
     /// <summary>Decrypts an envelope sealed for exactly this <paramref name="slot"/>; throws <see cref="EnvelopeException"/> otherwise.</summary>

@@ -33,31 +33,55 @@ internal static class ResidentBlob
     public static byte[] Encode(Span<BlobEntry> entries)
     {
         entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var size = 1 + VarintSize((uint)entries.Length);
+        var size = PrefixSize(entries.Length);
         foreach (var e in entries)
         {
-            var keyLength = Encoding.ASCII.GetByteCount(e.Key);
-            if (keyLength is 0 or > 255)
-            {
-                throw new ArgumentException("field key length must be 1..255", nameof(entries));
-            }
-            size += 1 + keyLength + 1 + VarintSize((uint)e.Bytes.Length) + e.Bytes.Length;
+            size += EntrySize(e.Key, e.Bytes.Length);
         }
         var blob = new byte[size];
-        blob[0] = FormatVersion;
-        var pos = 1;
-        WriteVarint(blob, ref pos, (uint)entries.Length);
+        var pos = WritePrefix(blob, entries.Length);
         foreach (var e in entries)
         {
-            var keyLength = Encoding.ASCII.GetBytes(e.Key, blob.AsSpan(pos + 1));
-            blob[pos] = (byte)keyLength;
-            pos += 1 + keyLength;
-            blob[pos++] = e.IsEnvelope ? (byte)1 : (byte)0;
-            WriteVarint(blob, ref pos, (uint)e.Bytes.Length);
+            pos = WriteEntryHeader(blob, pos, e.Key, e.IsEnvelope, e.Bytes.Length);
             e.Bytes.Span.CopyTo(blob.AsSpan(pos));
             pos += e.Bytes.Length;
         }
         return blob;
+    }
+
+    // The pieces of an encoding, for a writer that fills entries in place (ResidentCodec.Seal encrypts
+    // each value straight into the blob). Entries must be written in ordinal key order.
+
+    /// <summary>The size of the format version and the entry count.</summary>
+    public static int PrefixSize(int count) => 1 + VarintSize((uint)count);
+
+    /// <summary>The size of one entry: key length, key, kind, value length and <paramref name="length"/> value bytes.</summary>
+    public static int EntrySize(string key, int length)
+    {
+        if (key.Length is 0 or > 255 || !Ascii.IsValid(key))
+        {
+            throw new ArgumentException("a field key is 1..255 ASCII characters", nameof(key));
+        }
+        return 1 + key.Length + 1 + VarintSize((uint)length) + length;
+    }
+
+    /// <summary>Writes the format version and the entry count; returns where the first entry starts.</summary>
+    public static int WritePrefix(Span<byte> blob, int count)
+    {
+        blob[0] = FormatVersion;
+        var pos = 1;
+        WriteVarint(blob, ref pos, (uint)count);
+        return pos;
+    }
+
+    /// <summary>Writes an entry's header at <paramref name="pos"/>; returns where its <paramref name="length"/> value bytes go.</summary>
+    public static int WriteEntryHeader(Span<byte> blob, int pos, string key, bool isEnvelope, int length)
+    {
+        blob[pos++] = (byte)key.Length;
+        pos += Encoding.ASCII.GetBytes(key, blob[pos..]);
+        blob[pos++] = isEnvelope ? (byte)1 : (byte)0;
+        WriteVarint(blob, ref pos, (uint)length);
+        return pos;
     }
 
     public static List<BlobEntry> Decode(ReadOnlyMemory<byte> blob)
@@ -149,7 +173,7 @@ internal static class ResidentBlob
         return n;
     }
 
-    private static void WriteVarint(byte[] destination, ref int pos, uint value)
+    private static void WriteVarint(Span<byte> destination, ref int pos, uint value)
     {
         while (value >= 0x80)
         {

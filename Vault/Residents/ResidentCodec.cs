@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Security.Cryptography;
 using System.Text;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
@@ -12,21 +14,99 @@ namespace DataVault.Vault.Residents;
 /// </summary>
 internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher cipher, KeyRing keyRing)
 {
+    /// <summary>
+    /// Seals a resident's values into one blob, in one pass and one array: each L3+ value is encrypted
+    /// straight into its place (no envelope array per field), from a stack buffer that is cleared
+    /// afterwards, so no plaintext byte copy of an L3+ value is left on the heap. Throws
+    /// <see cref="ArgumentException"/> for a key the schema does not declare.
+    /// </summary>
     public byte[] Seal(string recordId, string communityCode, IReadOnlyDictionary<string, string> values)
     {
-        var entries = new BlobEntry[values.Count];
+        var plan = ArrayPool<SealStep>.Shared.Rent(values.Count);
         var n = 0;
-        foreach (var (key, value) in values)
+        try
         {
-            var field = schema[key];
-            // SealString encodes the value into a pooled buffer and clears it afterwards: no
-            // plaintext byte copy of an L3+ value is left behind on the heap.
-            entries[n++] = field.IsEncrypted
-                ? new BlobEntry(key, true, cipher.SealString(new FieldSlot(recordId, key, communityCode, field.Level), value))
-                : new BlobEntry(key, false, Encoding.UTF8.GetBytes(value));
+            var size = 0;
+            // The schema's fields in ordinal key order: the blob's canonical entry order, without a sort.
+            foreach (var field in _fieldsInKeyOrder)
+            {
+                if (!values.TryGetValue(field.Key, out var value))
+                {
+                    continue;
+                }
+                var plainLength = Encoding.UTF8.GetByteCount(value);
+                var step = field.IsEncrypted
+                    ? SealStep.Encrypted(field, value, plainLength, new FieldSlot(recordId, field.Key, communityCode, field.Level), cipher)
+                    : new SealStep(field, value, plainLength, null, null, plainLength);
+                plan[n++] = step;
+                size += ResidentBlob.EntrySize(field.Key, step.Size);
+            }
+            if (n != values.Count)
+            {
+                var unknown = values.Keys.First(k => !schema.TryGet(k, out _));
+                throw new ArgumentException($"field {unknown} is not in the resident schema", nameof(values));
+            }
+
+            var blob = new byte[ResidentBlob.PrefixSize(n) + size];
+            var pos = ResidentBlob.WritePrefix(blob, n);
+            Span<byte> stack = stackalloc byte[PlaintextStackLimit];
+            for (var i = 0; i < n; i++)
+            {
+                var step = plan[i];
+                pos = ResidentBlob.WriteEntryHeader(blob, pos, step.Field.Key, step.Key is not null, step.Size);
+                if (step.Key is null)
+                {
+                    Encoding.UTF8.GetBytes(step.Value, blob.AsSpan(pos, step.Size));
+                }
+                else
+                {
+                    SealValue(step, stack, blob.AsSpan(pos, step.Size));
+                }
+                pos += step.Size;
+            }
+            return pos == blob.Length ? blob : throw new InvalidOperationException("resident blob size mismatch");
         }
-        return ResidentBlob.Encode(entries.AsSpan(0, n));
+        finally
+        {
+            // The plan holds the plaintext strings: nothing of it may stay reachable from the pool.
+            Array.Clear(plan, 0, n);
+            ArrayPool<SealStep>.Shared.Return(plan);
+        }
     }
+
+    private const int PlaintextStackLimit = 1024;
+
+    private static void SealValue(SealStep step, Span<byte> stack, Span<byte> envelope)
+    {
+        byte[]? rented = null;
+        var buffer = step.PlainLength <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(step.PlainLength));
+        var plaintext = buffer[..step.PlainLength];
+        try
+        {
+            Encoding.UTF8.GetBytes(step.Value, plaintext);
+            FieldCipher.SealInto(step.Slot!, step.Key!, plaintext, envelope);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>One value of a seal: its field, its UTF-8 length, and for an L3+ value the slot and the key it is sealed under.</summary>
+    private readonly record struct SealStep(FieldDefinition Field, string Value, int PlainLength, FieldSlot? Slot, DataKey? Key, int Size)
+    {
+        public static SealStep Encrypted(FieldDefinition field, string value, int plainLength, FieldSlot slot, FieldCipher cipher)
+        {
+            var key = cipher.KeyForSeal(slot);
+            return new SealStep(field, value, plainLength, slot, key, FieldCipher.SealedSize(key, plainLength));
+        }
+    }
+
+    private readonly FieldDefinition[] _fieldsInKeyOrder = [.. schema.Fields.OrderBy(f => f.Key, StringComparer.Ordinal)];
 
     /// <summary>
     /// Reserves, before sealing, the key usage that sealing these records will count: one call to

@@ -11,7 +11,7 @@ namespace DataVault.Vault.Residents;
 /// </summary>
 internal sealed class ResidentRow
 {
-    /// <summary>Opaque, random, non-sequential (does not leak insertion order or counts).</summary>
+    /// <summary>Opaque and unguessable: creation time then 80 random bits (<see cref="ResidentWriter.NewId"/>); no count can be read off it.</summary>
     public required string Id { get; set; }
 
     /// <summary>First 6 digits of the community: the sharding key (DESIGN.md, "Scale").</summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Data;
 using System.Data.Common;
 using System.Security.Cryptography;
@@ -89,13 +90,13 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         var idIndexes = new byte[batch.Count][];
         ParallelWork.For(batch.Count, i => idIndexes[i] = indexer.Compute(BlindIndexKind.IdNumber, batch[i].IdNumber));
 
-        Dictionary<string, ExistingRow> existing;
+        Dictionary<byte[], ExistingRow> existing;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
             await db.Database.OpenConnectionAsync(cancellationToken);
             existing = await LoadExistingAsync(db.Database.GetDbConnection(), null, idIndexes, cancellationToken);
         }
-        var states = new Dictionary<string, State>(batch.Count, StringComparer.Ordinal);
+        var states = new Dictionary<byte[], State>(batch.Count, ByteKeyComparer.Instance);
         var dirty = new List<State>(batch.Count);
         var outcomes = new List<WriteOutcome>(batch.Count);
         var now = time.GetUtcNow().UtcDateTime;
@@ -103,7 +104,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         for (var i = 0; i < batch.Count; i++)
         {
             var record = batch[i];
-            var key = Convert.ToHexString(idIndexes[i]);
+            var key = idIndexes[i];
             if (!states.TryGetValue(key, out var state))
             {
                 if (existing.TryGetValue(key, out var row))
@@ -302,12 +303,27 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         return keys;
     }
 
+    /// <summary>Blind indexes compared by content: the batch's residents are matched on them without a hex string each.</summary>
+    private sealed class ByteKeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly ByteKeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
+        }
+    }
+
     private sealed record ExistingRow(string Id, string CommunityCode, int Version, DateTime CreatedAt, byte[] Data);
 
-    private static async Task<Dictionary<string, ExistingRow>> LoadExistingAsync(DbConnection connection, DbTransaction? transaction, byte[][] indexes, CancellationToken ct)
+    private static async Task<Dictionary<byte[], ExistingRow>> LoadExistingAsync(DbConnection connection, DbTransaction? transaction, byte[][] indexes, CancellationToken ct)
     {
-        var found = new Dictionary<string, ExistingRow>(StringComparer.Ordinal);
-        var distinct = indexes.DistinctBy(Convert.ToHexString).ToArray();
+        var found = new Dictionary<byte[], ExistingRow>(ByteKeyComparer.Instance);
+        var distinct = indexes.Distinct(ByteKeyComparer.Instance).ToArray();
         foreach (var chunk in distinct.Chunk(LookupChunk))
         {
             await using var command = connection.CreateCommand();
@@ -327,7 +343,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
             while (await reader.ReadAsync(ct))
             {
                 var created = reader.GetDateTime(3);
-                found[Convert.ToHexString((byte[])reader.GetValue(5))] = new ExistingRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
+                found[(byte[])reader.GetValue(5)] = new ExistingRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
                     DateTime.SpecifyKind(created, DateTimeKind.Utc), (byte[])reader.GetValue(4));
             }
         }
@@ -368,11 +384,19 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
 
     internal static void Set(DbCommand command, string name, object value) => command.Parameters["@" + name].Value = value;
 
-    /// <summary>128 random bits, base32 (RFC 4648, lower case, no padding): 26 characters, no order.</summary>
+    /// <summary>
+    /// 48 bits of creation time (Unix milliseconds) then 80 random bits, base32 (RFC 4648, lower case,
+    /// no padding): 26 characters, as UUIDv7 does. 80 random bits make an id as unguessable as a random
+    /// one (no id can be derived from another, and there is no count to read off); the time prefix makes
+    /// ids created together sort together, so inserting them touches a few neighbouring leaves of the
+    /// primary-key B-tree instead of a random leaf each (docs/storage.md, "Seeding"). An id reveals when
+    /// its record was created, which the row's <c>created_at</c> records anyway.
+    /// </summary>
     internal static string NewId()
     {
         Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes);
+        BinaryPrimitives.WriteInt64BigEndian(bytes[..8], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16);
+        RandomNumberGenerator.Fill(bytes[6..]);
         const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
         Span<char> chars = stackalloc char[26];
         int buffer = 0, bits = 0, n = 0;

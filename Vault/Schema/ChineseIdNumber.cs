@@ -68,34 +68,65 @@ public static class ChineseIdNumber
 /// <summary>Normalisation shared by codes, numbers and dates typed in Chinese input methods.</summary>
 public static class TextNormalizer
 {
-    /// <summary>Full-width ASCII (U+FF01–U+FF5E) to ASCII; spaces (incl. the ideographic space) and hyphens removed.</summary>
+    /// <summary>
+    /// Full-width ASCII (U+FF01–U+FF5E) to ASCII; spaces (incl. the ideographic space) and hyphens
+    /// removed. Returns <paramref name="raw"/> itself when there is nothing to change (the common case
+    /// in a bulk import: no string is made).
+    /// </summary>
     public static string ToAsciiCompact(string raw)
     {
-        var chars = new char[raw.Length];
+        if (!raw.AsSpan().ContainsAny(Compacted) && !HasFullWidth(raw))
+        {
+            return raw;
+        }
+        return string.Create(CountKept(raw), raw, static (chars, raw) =>
+        {
+            var n = 0;
+            foreach (var ch in raw)
+            {
+                var c = FromFullWidth(ch);
+                if (!Compacted.Contains(c))
+                {
+                    chars[n++] = c;
+                }
+            }
+        });
+    }
+
+    /// <summary>Full-width ASCII to ASCII, surrounding whitespace trimmed; <paramref name="raw"/> itself when nothing changes.</summary>
+    public static string ToAscii(string raw)
+    {
+        var trimmed = raw.AsSpan().Trim(Trimmed);
+        if (!HasFullWidth(trimmed))
+        {
+            return trimmed.Length == raw.Length ? raw : trimmed.ToString();
+        }
+        return string.Create(trimmed.Length, trimmed.ToString(), static (chars, value) =>
+        {
+            for (var i = 0; i < value.Length; i++)
+            {
+                chars[i] = FromFullWidth(value[i]);
+            }
+        }).Trim(Trimmed);
+    }
+
+    private static readonly char[] Trimmed = [' ', '\u3000', '\t'];
+    private static readonly System.Buffers.SearchValues<char> Compacted = System.Buffers.SearchValues.Create(" \u3000\t-");
+
+    private static bool HasFullWidth(ReadOnlySpan<char> value) => value.ContainsAnyInRange('\uFF01', '\uFF5E');
+
+    private static char FromFullWidth(char c) => c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c;
+
+    private static int CountKept(string raw)
+    {
         var n = 0;
         foreach (var ch in raw)
         {
-            var c = ch is >= '\uFF01' and <= '\uFF5E' ? (char)(ch - 0xFEE0) : ch;
-            if (c is ' ' or '\u3000' or '\t' or '-')
+            if (!Compacted.Contains(FromFullWidth(ch)))
             {
-                continue;
-            }
-            chars[n++] = c;
-        }
-        return new string(chars, 0, n);
-    }
-
-    /// <summary>Full-width ASCII to ASCII, surrounding whitespace trimmed.</summary>
-    public static string ToAscii(string raw)
-    {
-        var chars = raw.ToCharArray();
-        for (var i = 0; i < chars.Length; i++)
-        {
-            if (chars[i] is >= '\uFF01' and <= '\uFF5E')
-            {
-                chars[i] = (char)(chars[i] - 0xFEE0);
+                n++;
             }
         }
-        return new string(chars).Trim(' ', '\u3000', '\t');
+        return n;
     }
 }

@@ -9,6 +9,9 @@ namespace DataVault.Vault.Schema;
 /// </summary>
 internal static class FieldValueValidator
 {
+    /// <summary>Accepted date forms; the first is the stored form.</summary>
+    private static readonly string[] DateFormats = ["yyyy-MM-dd", "yyyy/M/d", "yyyyMMdd"];
+
     /// <summary>Returns null and the normalised value when valid, else a reason.</summary>
     public static string? Validate(FieldDefinition field, string raw, string? community, JurisdictionTree tree, DateOnly today, out string normalized)
     {
@@ -32,7 +35,7 @@ internal static class FieldValueValidator
                 return rule.Values!.Contains(normalized, StringComparer.Ordinal) ? null : $"not one of {string.Join('|', rule.Values!)}";
             case FieldRuleKind.Date:
                 normalized = TextNormalizer.ToAscii(raw);
-                if (!DateOnly.TryParseExact(normalized, ["yyyy-MM-dd", "yyyy/M/d", "yyyyMMdd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                if (!DateOnly.TryParseExact(normalized, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
                 {
                     return "not a date (yyyy-MM-dd)";
                 }
@@ -40,7 +43,11 @@ internal static class FieldValueValidator
                 {
                     return "date out of range";
                 }
-                normalized = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                // Already in the stored form (yyyy-MM-dd is the only 10-character format): keep the string.
+                if (normalized.Length != 10 || normalized[4] != '-')
+                {
+                    normalized = date.ToString(DateFormats[0], CultureInfo.InvariantCulture);
+                }
                 return null;
             case FieldRuleKind.Int:
                 normalized = TextNormalizer.ToAscii(raw);
@@ -48,7 +55,11 @@ internal static class FieldValueValidator
                 {
                     return "not a whole number";
                 }
-                normalized = number.ToString(CultureInfo.InvariantCulture);
+                // Keep the string when it is already the canonical form (no sign, no leading zeros).
+                if (normalized.Length == 0 || normalized[0] is '+' or '-' || (normalized.Length > 1 && normalized[0] == '0'))
+                {
+                    normalized = number.ToString(CultureInfo.InvariantCulture);
+                }
                 return number < rule.Min || number > rule.Max ? $"out of range {rule.Min}..{rule.Max}" : null;
             case FieldRuleKind.Bool:
                 var b = TextNormalizer.ToAscii(raw).ToLowerInvariant() switch
@@ -77,8 +88,14 @@ internal static class FieldValueValidator
                 {
                     return "compound needs a community";
                 }
-                var code2 = normalized;
-                return tree.CompoundsOf(community).Any(c => c.Code == code2) ? null : "unknown compound for the record's community";
+                foreach (var compound in tree.CompoundsOf(community))
+                {
+                    if (compound.Code == normalized)
+                    {
+                        return null;
+                    }
+                }
+                return "unknown compound for the record's community";
         }
         return "unsupported rule";
     }

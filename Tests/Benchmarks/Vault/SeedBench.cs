@@ -37,6 +37,10 @@ internal sealed class SeedBench : IBenchCommand
         long peakHeap = 0;
         var process = Process.GetCurrentProcess();
         var lastPrint = TimeSpan.Zero;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        var cpuBefore = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var report = await seeder.SeedAsync(new SeedRequest(residents, 1, community, batch), new Progress(p =>
         {
@@ -49,6 +53,10 @@ internal sealed class SeedBench : IBenchCommand
         }), CancellationToken.None);
         clock.Stop();
         process.Refresh();
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var pause = GC.GetTotalPauseDuration() - pauseBefore;
+        var collections = string.Join(" / ", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collectionsBefore[g]));
         var dbBytes = new DirectoryInfo(vault.DataDirectory).EnumerateFiles("vault.db*").Sum(f => f.Length);
 
         Console.WriteLine();
@@ -56,6 +64,12 @@ internal sealed class SeedBench : IBenchCommand
         Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {report.Created:N0} | {community} | {batch} | {clock.Elapsed.TotalSeconds:F1} | {report.Created / clock.Elapsed.TotalSeconds:N0} | {process.PeakWorkingSet64 / 1048576.0:F0} | {peakHeap / 1048576.0:F0} | {dbBytes / 1048576.0:F0} |"));
+        Console.WriteLine();
+        Console.WriteLine("| CPU µs per resident (all threads) | allocated KB per resident | GC pauses (% of elapsed) | collections gen0 / gen1 / gen2 | GC mode |");
+        Console.WriteLine("|---:|---:|---:|---|---|");
+        var perResident = Math.Max(1, report.Residents);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {cpu.TotalMicroseconds / perResident:F0} | {allocated / 1024.0 / perResident:F1} | {pause.TotalSeconds:F1} s ({100 * pause / clock.Elapsed:F0} %) | {collections} | {(System.Runtime.GCSettings.IsServerGC ? "Server" : "Workstation")}, {System.Runtime.GCSettings.LatencyMode} |"));
         return 0;
     }
 

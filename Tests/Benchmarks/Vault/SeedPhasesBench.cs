@@ -28,29 +28,35 @@ internal sealed class SeedPhasesBench : IBenchCommand
 
         var cpu = Stopwatch.StartNew();
         var start = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         var people = new SyntheticResidents(tree, [y], Math.Max(1, n * 3727 / 10737), n, 1).Generate().ToList();
         var generate = Process.GetCurrentProcess().TotalProcessorTime - start;
+        var generateBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
         start = Process.GetCurrentProcess().TotalProcessorTime;
+        allocated = GC.GetAllocatedBytesForCurrentThread();
         var valid = people.Select((p, i) => validator.Validate(i, p.Select(kv => new KeyValuePair<string, string?>(kv.Key, kv.Value))).Resident!).ToList();
         var validate = Process.GetCurrentProcess().TotalProcessorTime - start;
+        var validateBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
         codec.Seal("warmup", y.Code, valid[0].Fields);
         start = Process.GetCurrentProcess().TotalProcessorTime;
+        allocated = GC.GetAllocatedBytesForCurrentThread();
         long bytes = 0;
         foreach (var r in valid)
         {
             bytes += codec.Seal(ResidentWriter.NewId(), y.Code, r.Fields).Length;
         }
         var seal = Process.GetCurrentProcess().TotalProcessorTime - start;
+        var sealBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
         var fields = valid.Average(r => r.Fields.Count);
 
         Console.WriteLine();
-        Console.WriteLine($"| phase (one thread, {n:N0} residents, {fields:F1} fields each) | CPU µs per resident |");
-        Console.WriteLine("|---|---:|");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| generate (Bogus zh_CN) | {generate.TotalMicroseconds / n:F1} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| validate | {validate.TotalMicroseconds / n:F1} |"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| seal blob ({bytes / n} bytes avg) | {seal.TotalMicroseconds / n:F1} |"));
+        Console.WriteLine($"| phase (one thread, {n:N0} residents, {fields:F1} fields each) | CPU µs per resident | allocated KB per resident |");
+        Console.WriteLine("|---|---:|---:|");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| generate (Bogus zh_CN) | {generate.TotalMicroseconds / n:F1} | {generateBytes / 1024.0 / n:F1} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| validate | {validate.TotalMicroseconds / n:F1} | {validateBytes / 1024.0 / n:F1} |"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| seal blob ({bytes / n} bytes avg) | {seal.TotalMicroseconds / n:F1} | {sealBytes / 1024.0 / n:F1} |"));
         return 0;
     }
 }
