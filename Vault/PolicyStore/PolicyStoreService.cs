@@ -314,6 +314,13 @@ internal sealed partial class PolicyStoreService(
         });
     }
 
+    /// <summary>The time-windowed rules of a hand-written text, each with its state now and its "opens at / closes at" sentence (the pages show them).</summary>
+    public IReadOnlyList<PolicyImpactWindow> WindowsOf(string policyText)
+    {
+        var now = time.GetUtcNow();
+        return [.. folder.WithPolicy(policyText, at: now).Rules().Where(r => r.Window is not null).Select(r => PolicyImpactCalculator.Describe(r, r.Window!, now))];
+    }
+
     /// <summary>Coverage of the newest version, or of a draft's text.</summary>
     public async Task<PolicyOutcome<PolicyCoverage>> CoverageAsync(int? draftId, CancellationToken cancellationToken)
     {
