@@ -47,24 +47,60 @@ internal sealed class FieldCipher(KeyRing keyRing)
     /// <summary>Decrypts an envelope sealed for exactly this <paramref name="slot"/>; throws <see cref="EnvelopeException"/> otherwise.</summary>
     public byte[] Open(FieldSlot slot, ReadOnlySpan<byte> envelope)
     {
+        var key = KeyFor(slot, envelope, out var parts);
+        var plaintext = new byte[parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize];
+        Decrypt(slot, key, parts, plaintext);
+        return plaintext;
+    }
+
+    /// <summary>
+    /// Opens an envelope holding UTF-8 text. The plaintext bytes live on the stack (or in a pooled
+    /// buffer for long values) and are cleared before returning: only the string leaves.
+    /// </summary>
+    public string OpenString(FieldSlot slot, ReadOnlySpan<byte> envelope)
+    {
+        var key = KeyFor(slot, envelope, out var parts);
+        var length = parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize;
+        byte[]? rented = null;
+        var buffer = length <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(length));
+        var plaintext = buffer[..length];
+        try
+        {
+            Decrypt(slot, key, parts, plaintext);
+            return Encoding.UTF8.GetString(plaintext);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Parses the envelope and finds its data key, checking that the key belongs to the slot.</summary>
+    private DataKey KeyFor(FieldSlot slot, ReadOnlySpan<byte> envelope, out EnvelopeParts parts)
+    {
         CheckSlot(slot);
-        if (EnvelopeFormat.TryParse(envelope, out var parts) is { } malformed)
+        if (EnvelopeFormat.TryParse(envelope, out parts) is { } malformed)
         {
             throw new EnvelopeException(malformed, slot.RecordId, slot.FieldKey);
         }
-        var key = keyRing.FindForDecryption(parts.KeyIdAscii, out var missing);
-        if (key is null)
-        {
-            throw new EnvelopeException(missing ?? EnvelopeFailure.UnknownKey, slot.RecordId, slot.FieldKey, parts.KeyId);
-        }
+        var key = keyRing.FindForDecryption(parts.KeyIdAscii, out var missing)
+            ?? throw new EnvelopeException(missing ?? EnvelopeFailure.UnknownKey, slot.RecordId, slot.FieldKey, parts.KeyId);
         // The associated data already binds the level and district; this check only turns a
         // moved value into a precise message instead of a generic authentication failure.
         if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.JurisdictionCode.AsSpan(0, 6)))
         {
             throw new EnvelopeException(EnvelopeFailure.KeyNotForSlot, slot.RecordId, slot.FieldKey, parts.KeyId);
         }
+        return key;
+    }
 
-        var plaintext = new byte[parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize];
+    /// <summary>Decrypts into <paramref name="plaintext"/> (exactly the plaintext length); throws when the tag does not verify.</summary>
+    private static void Decrypt(FieldSlot slot, DataKey key, EnvelopeParts parts, Span<byte> plaintext)
+    {
         var maxAad = EnvelopeFormat.MaxAssociatedDataSize(slot, parts.Header.Length);
         byte[]? rented = null;
         var aad = maxAad <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxAad));
@@ -85,7 +121,6 @@ internal sealed class FieldCipher(KeyRing keyRing)
         {
             throw new EnvelopeException(EnvelopeFailure.AuthenticationFailed, slot.RecordId, slot.FieldKey, parts.KeyId);
         }
-        return plaintext;
     }
 
     /// <summary>Seals the UTF-8 bytes of <paramref name="value"/>.</summary>
@@ -103,20 +138,6 @@ internal sealed class FieldCipher(KeyRing keyRing)
             // The pool's buffer would otherwise keep the plaintext until it is reused.
             CryptographicOperations.ZeroMemory(buffer.AsSpan(0, max));
             ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Opens an envelope holding UTF-8 text.</summary>
-    public string OpenString(FieldSlot slot, ReadOnlySpan<byte> envelope)
-    {
-        var plaintext = Open(slot, envelope);
-        try
-        {
-            return Encoding.UTF8.GetString(plaintext);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(plaintext);
         }
     }
 

@@ -62,34 +62,80 @@ internal static class ResidentBlob
 
     public static List<BlobEntry> Decode(ReadOnlyMemory<byte> blob)
     {
-        var span = blob.Span;
-        if (span.Length < 2 || span[0] != FormatVersion)
+        var reader = new Reader(blob.Span);
+        var entries = new List<BlobEntry>(Math.Min(reader.Count, 256));
+        while (reader.Next(out var entry))
         {
-            throw new InvalidDataException("unsupported resident blob version");
+            entries.Add(new BlobEntry(Encoding.ASCII.GetString(entry.KeyAscii), entry.IsEnvelope, blob.Slice(entry.Offset, entry.Bytes.Length)));
         }
-        var pos = 1;
-        var count = ReadVarint(span, ref pos);
-        var entries = new List<BlobEntry>((int)Math.Min(count, 256));
-        for (var i = 0; i < count; i++)
+        return entries;
+    }
+
+    /// <summary>One entry as <see cref="Reader"/> walks it: spans into the blob, nothing allocated.</summary>
+    public readonly ref struct RawEntry(ReadOnlySpan<byte> keyAscii, bool isEnvelope, ReadOnlySpan<byte> bytes, int offset)
+    {
+        public ReadOnlySpan<byte> KeyAscii { get; } = keyAscii;
+
+        public bool IsEnvelope { get; } = isEnvelope;
+
+        public ReadOnlySpan<byte> Bytes { get; } = bytes;
+
+        /// <summary>Where <see cref="Bytes"/> starts in the blob.</summary>
+        public int Offset { get; } = offset;
+    }
+
+    /// <summary>
+    /// Walks a blob's entries without allocating: a read that serves a few fields looks at every key
+    /// but makes strings only of the values it serves. Validates the layout as it goes and throws
+    /// <see cref="InvalidDataException"/> on a bad one (and on trailing bytes, after the last entry).
+    /// </summary>
+    public ref struct Reader
+    {
+        private readonly ReadOnlySpan<byte> _blob;
+        private int _pos;
+        private int _left;
+
+        public Reader(ReadOnlySpan<byte> blob)
         {
-            int keyLength = span[pos++];
-            var key = Encoding.ASCII.GetString(span.Slice(pos, keyLength));
-            pos += keyLength;
-            var isEnvelope = span[pos++] switch
+            if (blob.Length < 2 || blob[0] != FormatVersion)
+            {
+                throw new InvalidDataException("unsupported resident blob version");
+            }
+            _blob = blob;
+            _pos = 1;
+            var count = ReadVarint(blob, ref _pos);
+            _left = count <= int.MaxValue ? (int)count : throw new InvalidDataException("bad entry count in resident blob");
+            Count = _left;
+        }
+
+        public int Count { get; }
+
+        public bool Next(out RawEntry entry)
+        {
+            if (_left == 0)
+            {
+                if (_pos != _blob.Length)
+                {
+                    throw new InvalidDataException("trailing bytes in resident blob");
+                }
+                entry = default;
+                return false;
+            }
+            _left--;
+            int keyLength = _blob[_pos++];
+            var key = _blob.Slice(_pos, keyLength);
+            _pos += keyLength;
+            var isEnvelope = _blob[_pos++] switch
             {
                 0 => false,
                 1 => true,
                 _ => throw new InvalidDataException("unknown resident blob entry kind"),
             };
-            var length = (int)ReadVarint(span, ref pos);
-            entries.Add(new BlobEntry(key, isEnvelope, blob.Slice(pos, length)));
-            pos += length;
+            var length = (int)ReadVarint(_blob, ref _pos);
+            entry = new RawEntry(key, isEnvelope, _blob.Slice(_pos, length), _pos);
+            _pos += length;
+            return true;
         }
-        if (pos != span.Length)
-        {
-            throw new InvalidDataException("trailing bytes in resident blob");
-        }
-        return entries;
     }
 
     private static int VarintSize(uint value)

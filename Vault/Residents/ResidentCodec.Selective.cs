@@ -7,7 +7,7 @@ internal sealed partial class ResidentCodec
 {
     /// <summary>
     /// Opens only the values whose key <paramref name="wanted"/> accepts: a view that serves six fields
-    /// decrypts six envelopes, not all of them. Plain (L1/L2) values are always cheap and always opened.
+    /// decrypts six envelopes, not all of them, and makes strings of nothing else.
     /// </summary>
     public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob, Func<string, bool> wanted) =>
         Open(recordId, communityCode, blob, wanted, null);
@@ -20,26 +20,28 @@ internal sealed partial class ResidentCodec
     public const string SealedPresent = "\u0000sealed";
 
     /// <summary>
-    /// As <see cref="Open(string, string, byte[], Func{string, bool})"/>, and an envelope whose key
-    /// <paramref name="presenceOnly"/> accepts is recorded as <see cref="SealedPresent"/> without being opened.
+    /// Opens the values whose key <paramref name="wanted"/> accepts (every value when it is null), and
+    /// records a value whose key <paramref name="presenceOnly"/> accepts as <see cref="SealedPresent"/>
+    /// without opening it. Keys go by without a string being made of them (the schema's own strings
+    /// are the dictionary keys); plaintext bytes never reach the heap (<see cref="FieldCipher.OpenString"/>).
     /// </summary>
-    public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob, Func<string, bool> wanted, Func<string, bool>? presenceOnly)
+    public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob, Func<string, bool>? wanted, Func<string, bool>? presenceOnly)
     {
-        var entries = ResidentBlob.Decode(blob);
-        var values = new Dictionary<string, string>(entries.Count, StringComparer.Ordinal);
-        foreach (var e in entries)
+        var reader = new ResidentBlob.Reader(blob);
+        var values = new Dictionary<string, string>(wanted is null ? reader.Count : 16, StringComparer.Ordinal);
+        Span<char> keyBuffer = stackalloc char[256];
+        while (reader.Next(out var entry))
         {
-            if (!e.IsEnvelope)
+            var (key, level) = FieldOf(entry.KeyAscii, keyBuffer);
+            if (wanted is null || wanted(key))
             {
-                values[e.Key] = Encoding.UTF8.GetString(e.Bytes.Span);
+                values[key] = entry.IsEnvelope
+                    ? cipher.OpenString(new FieldSlot(recordId, key, communityCode, level), entry.Bytes)
+                    : Encoding.UTF8.GetString(entry.Bytes);
             }
-            else if (wanted(e.Key))
+            else if (presenceOnly?.Invoke(key) == true)
             {
-                values[e.Key] = Encoding.UTF8.GetString(cipher.Open(new FieldSlot(recordId, e.Key, communityCode, LevelOf(e.Key)), e.Bytes.Span));
-            }
-            else if (presenceOnly?.Invoke(e.Key) == true)
-            {
-                values[e.Key] = SealedPresent;
+                values[key] = SealedPresent;
             }
         }
         return values;

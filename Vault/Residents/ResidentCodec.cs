@@ -62,26 +62,23 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
     private const int ReserveAhead = 16;
 
     /// <summary>Opens every value. Throws <see cref="EnvelopeException"/> if any envelope fails (tampered, wrong slot, unknown key).</summary>
-    public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob)
-    {
-        var entries = ResidentBlob.Decode(blob);
-        var values = new Dictionary<string, string>(entries.Count, StringComparer.Ordinal);
-        foreach (var e in entries)
-        {
-            values[e.Key] = e.IsEnvelope
-                ? Encoding.UTF8.GetString(cipher.Open(new FieldSlot(recordId, e.Key, communityCode, LevelOf(e.Key)), e.Bytes.Span))
-                : Encoding.UTF8.GetString(e.Bytes.Span);
-        }
-        return values;
-    }
+    public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob) => Open(recordId, communityCode, blob, null, null);
 
     /// <summary>The key ids used by the envelopes in a blob (for rotation passes).</summary>
     public static IEnumerable<string> KeyIdsOf(byte[] blob) =>
         ResidentBlob.Decode(blob).Where(e => e.IsEnvelope).Select(e => FieldCipher.KeyIdOf(e.Bytes.Span));
 
     /// <summary>
-    /// A field removed from the schema after it was stored still opens under the level it had;
-    /// the slot records the level, so an unknown key is opened as L5 and fails closed if wrong.
+    /// The field of a stored key, found without allocating: its interned key string and level. A field
+    /// removed from the schema after it was stored still opens under the level it had; the slot records
+    /// the level, so an unknown key is opened as L5 and fails closed if wrong.
     /// </summary>
-    private SensitivityLevel LevelOf(string key) => schema.TryGet(key, out var f) ? f.Level : SensitivityLevel.L5;
+    private (string Key, SensitivityLevel Level) FieldOf(ReadOnlySpan<byte> keyAscii, Span<char> buffer)
+    {
+        var chars = buffer[..Encoding.ASCII.GetChars(keyAscii, buffer)];
+        return _fieldsByKey.TryGetValue(chars, out var field) ? (field.Key, field.Level) : (new string(chars), SensitivityLevel.L5);
+    }
+
+    private readonly Dictionary<string, FieldDefinition>.AlternateLookup<ReadOnlySpan<char>> _fieldsByKey =
+        schema.Fields.ToDictionary(f => f.Key, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 }
