@@ -13,6 +13,9 @@ namespace DataVault.Vault.PolicyBench;
 /// error in a hand-written rule keeps its own line number. This is the one place the composition is
 /// made; the vault's policy loader, the policy store, the verbs and the tests all use it. The rules
 /// may come from the file on disk or from text (a draft, a stored version): <see cref="WithPolicy"/>.
+/// A rule may carry a time window (<see cref="PolicyWindow"/>), so the composition is made as of an
+/// instant (<see cref="ComposedAt"/>): a windowed rule is in <see cref="PolicyText"/> only while its
+/// window is open, and <see cref="NextBoundary"/> says when the composed text next changes.
 /// </summary>
 internal sealed record DataVaultPolicyFolder(
     string Directory,
@@ -45,11 +48,18 @@ internal sealed record DataVaultPolicyFolder(
     /// <summary>The file name errors in the model are reported against.</summary>
     public string ModelPath { get; init; } = Path.Combine(Directory, ModelFile);
 
+    /// <summary>The instant <see cref="PolicyText"/> was composed for (windows open at it are in, the rest out).</summary>
+    public DateTimeOffset ComposedAt { get; init; }
+
+    /// <summary>The earliest window start or end after <see cref="ComposedAt"/>, when <see cref="PolicyText"/> stops being right; null when no window changes.</summary>
+    public DateTimeOffset? NextBoundary { get; init; }
+
     /// <summary>A folder that holds the model, the rules and the resident schema is a DataVault policy folder.</summary>
     public static bool IsDataVaultFolder(string directory) =>
         new[] { ModelFile, PolicyFile, ResidentSchema.FileName, JurisdictionTree.FileName }.All(f => File.Exists(Path.Combine(directory, f)));
 
-    public static (DataVaultPolicyFolder? Folder, IReadOnlyList<PolicyError> Errors) Load(string directory)
+    /// <summary>Loads the folder, composed as of <paramref name="at"/> (default: now on the system clock, as the verbs run).</summary>
+    public static (DataVaultPolicyFolder? Folder, IReadOnlyList<PolicyError> Errors) Load(string directory, DateTimeOffset? at = null)
     {
         var errors = new List<PolicyError>();
         var (schema, schemaErrors) = ResidentSchema.Load(Path.Combine(directory, ResidentSchema.FileName));
@@ -65,30 +75,75 @@ internal sealed record DataVaultPolicyFolder(
         }
         var model = File.ReadAllText(Path.Combine(directory, ModelFile));
         var policy = File.ReadAllText(Path.Combine(directory, PolicyFile));
-        return (new DataVaultPolicyFolder(directory, model, policy, Compose(policy, schema, tree), schema, tree, roles, departmentRoles, purposes), []);
+        var now = at ?? DateTimeOffset.UtcNow;
+        var composed = Compose(policy, schema, tree, now);
+        return (new DataVaultPolicyFolder(directory, model, policy, composed.Text, schema, tree, roles, departmentRoles, purposes)
+        {
+            ComposedAt = now,
+            NextBoundary = composed.NextBoundary,
+        }, []);
     }
 
     /// <summary>
     /// The same folder with other hand-written rules (and optionally another model): a draft or a stored
     /// version. Errors are reported against <paramref name="policyPath"/>, e.g. <c>draft 12/policy.csv</c>.
+    /// Composed as of <paramref name="at"/>, by default the instant this folder was composed for: a
+    /// long-lived folder (the host's singleton) must be given the current time.
     /// </summary>
-    public DataVaultPolicyFolder WithPolicy(string handWrittenPolicy, string? modelText = null, string? policyPath = null, string? modelPath = null) =>
-        this with
+    public DataVaultPolicyFolder WithPolicy(string handWrittenPolicy, string? modelText = null, string? policyPath = null, string? modelPath = null, DateTimeOffset? at = null)
+    {
+        var now = at ?? ComposedAt;
+        var composed = Compose(handWrittenPolicy, Schema, Tree, now);
+        return this with
         {
             HandWrittenPolicy = handWrittenPolicy,
             ModelText = modelText ?? ModelText,
-            PolicyText = Compose(handWrittenPolicy, Schema, Tree),
+            PolicyText = composed.Text,
             PolicyPath = policyPath ?? PolicyPath,
             ModelPath = modelPath ?? ModelPath,
+            ComposedAt = now,
+            NextBoundary = composed.NextBoundary,
         };
+    }
 
-    /// <summary>The hand-written rules followed by the generated g2 and g3 lines.</summary>
-    public static string Compose(string handWrittenPolicy, ResidentSchema schema, JurisdictionTree tree)
+    /// <summary>
+    /// The hand-written rules as of <paramref name="at"/>, followed by the generated g2 and g3 lines. A
+    /// rule whose window is not open at <paramref name="at"/> (from &lt;= at &lt; until), or whose
+    /// annotation does not parse (fail closed), is turned into a comment rather than removed, so every
+    /// line keeps its number for Casbin's errors. With <paramref name="at"/> null every rule is in (what
+    /// <see cref="Check"/> loads, so a rule's errors do not depend on the time it is checked at).
+    /// </summary>
+    public static (string Text, DateTimeOffset? NextBoundary) Compose(string handWrittenPolicy, ResidentSchema schema, JurisdictionTree tree, DateTimeOffset? at)
     {
-        var policy = new StringBuilder(handWrittenPolicy);
+        var windows = PolicyWindows.Scan(handWrittenPolicy, PolicyFile);
+        var policy = new StringBuilder(handWrittenPolicy.Length + 4096);
+        if (at is not { } now || windows.ByRuleLine.Count == 0 && windows.Blocked.Count == 0)
+        {
+            policy.Append(handWrittenPolicy);
+        }
+        else
+        {
+            var lines = handWrittenPolicy.Split('\n');
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var number = i + 1;
+                var closed = windows.Blocked.Contains(number) || windows.ByRuleLine.TryGetValue(number, out var window) && !window.IsOpenAt(now);
+                policy.Append(closed ? OutsideWindow : "").Append(lines[i]);
+                if (i < lines.Length - 1)
+                {
+                    policy.Append('\n');
+                }
+            }
+        }
         if (policy.Length > 0 && policy[^1] != '\n')
         {
             policy.Append('\n');
+        }
+        var next = at is { } instant ? windows.NextBoundaryAfter(instant) : null;
+        if (next is { } boundary)
+        {
+            // Read by people, not by the runtime (which keeps the instant itself): the text is right until then.
+            policy.Append("\n# composed as of ").Append(PolicyWindow.Format(at)).Append("; next window boundary ").Append(PolicyWindow.Format(boundary)).Append('\n');
         }
         policy.Append("\n# generated from jurisdictions.csv\n");
         foreach (var node in tree.Nodes.Where(n => n.Parent is not null))
@@ -101,21 +156,26 @@ internal sealed record DataVaultPolicyFolder(
             policy.Append("g3, ").Append(field.Key).Append(", cat:").Append(field.Category).Append('\n');
             policy.Append("g3, ").Append(field.Key).Append(", owner:").Append(field.Department).Append('\n');
         }
-        return policy.ToString();
+        return (policy.ToString(), next);
     }
+
+    /// <summary>What a rule outside its window becomes in the composed text: a comment Casbin ignores.</summary>
+    public const string OutsideWindow = "# outside its window: ";
 
     public PolicyResult<Enforcer> LoadEnforcer() => Enforcer.FromText(ModelText, ModelPath, PolicyText, PolicyPath);
 
-    /// <summary>The <c>p</c> rules of the hand-written text, each with its line (1-based) and cells.</summary>
+    /// <summary>The <c>p</c> rules of the hand-written text, each with its line (1-based), cells and window (whether open or not).</summary>
     public IEnumerable<PolicyLine> Rules()
     {
+        var windows = PolicyWindows.Scan(HandWrittenPolicy, PolicyPath);
         var lines = HandWrittenPolicy.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i].TrimEnd('\r');
             if (CsvLine.Split(line, out _) is { Count: 7 } cells && cells[0] == "p")
             {
-                yield return new PolicyLine(i + 1, line, cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]);
+                yield return new PolicyLine(i + 1, line, cells[1], cells[2], cells[3], cells[4], cells[5], cells[6],
+                    windows.ByRuleLine.GetValueOrDefault(i + 1), windows.Blocked.Contains(i + 1));
             }
         }
     }
@@ -125,11 +185,13 @@ internal sealed record DataVaultPolicyFolder(
     /// privacy officer relies on, each at its line and cell of policy.csv: known role, jurisdiction,
     /// purpose, fidelity and field (or <c>cat:</c>/<c>owner:</c>); an <c>owner:</c> rule only for the
     /// rule's own department; a department role always names its department; and no L5 field under a
-    /// department wildcard (except a <c>none</c> line, an explicit denial).
+    /// department wildcard (except a <c>none</c> line, an explicit denial); then every window annotation
+    /// that does not parse, ends before it starts, or is not directly followed by a <c>p</c> rule.
     /// </summary>
     public IReadOnlyList<PolicyError> Check()
     {
-        var loaded = LoadEnforcer();
+        // Every rule, whatever its window: a rule's errors must not depend on when it is checked.
+        var loaded = Enforcer.FromText(ModelText, ModelPath, Compose(HandWrittenPolicy, Schema, Tree, at: null).Text, PolicyPath);
         if (!loaded.IsSuccess)
         {
             return loaded.Errors;
@@ -176,6 +238,7 @@ internal sealed record DataVaultPolicyFolder(
                 Fail(3, $"L5 field '{rule.Field}' under a department wildcard: only its statutory department may be named");
             }
         }
+        errors.AddRange(PolicyWindows.Scan(HandWrittenPolicy, PolicyPath).Errors);
         return errors;
     }
 
@@ -217,5 +280,14 @@ internal sealed record DataVaultPolicyFolder(
     }
 }
 
-/// <summary>One hand-written <c>p</c> rule: <c>p, role, jurisdiction, department, field, fidelity, purpose</c>.</summary>
-internal sealed record PolicyLine(int Line, string Text, string Role, string Jurisdiction, string Department, string Field, string Fidelity, string Purpose);
+/// <summary>
+/// One hand-written <c>p</c> rule: <c>p, role, jurisdiction, department, field, fidelity, purpose</c>, with
+/// its time window if the line before annotates one. <c>Blocked</c>: its annotation does not parse, so
+/// the rule is never composed in (fail closed).
+/// </summary>
+internal sealed record PolicyLine(int Line, string Text, string Role, string Jurisdiction, string Department, string Field, string Fidelity, string Purpose,
+    PolicyWindow? Window = null, bool Blocked = false)
+{
+    /// <summary>Whether the rule decides at <paramref name="at"/>: no window, or its window is open.</summary>
+    public bool DecidesAt(DateTimeOffset at) => !Blocked && (Window is null || Window.IsOpenAt(at));
+}

@@ -30,7 +30,9 @@ internal static class PolicyCoverageCalculator
 
     public static PolicyCoverage Compute(DataVaultPolicyFolder folder, Enforcer enforcer, int? version, int? draftId)
     {
-        var rules = folder.Rules().ToList();
+        // A windowed line is an explicit decision only while its window is open (as of the composition's
+        // instant): coverage describes what decides now, and after the window a pair falls back to its other lines.
+        var rules = folder.Rules().Where(r => r.DecidesAt(folder.ComposedAt)).ToList();
         var sensitive = folder.Schema.Fields.Where(f => f.Level >= SensitivityLevel.L4).ToList();
         var entries = new List<PolicyCoverageEntry>();
         foreach (var role in folder.Roles.Order(StringComparer.Ordinal))

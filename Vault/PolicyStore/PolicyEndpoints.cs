@@ -52,7 +52,10 @@ internal static class PolicyEndpoints
                 Created(await store.CreateDraftAsync(caller.Subject, body, ct)))
             .WithName("CreatePolicyDraft")
             .WithSummary("A new draft: the whole policy text, or one form-built line appended to the base version's text.")
-            .WithDescription("A line is `{role, jurisdiction (default *), department (default *), field (a key, cat:… or owner:…), fidelity, purpose}`. A time window (validFrom/validUntil) is refused with validation_failed: the policy has no time column, time-limited access is a grant.")
+            .WithDescription("A line is `{role, jurisdiction (default *), department (default *), field (a key, cat:… or owner:…), fidelity, purpose, validFrom?, validUntil?}`. " +
+                "A time window (ISO 8601 with offset; either side may be omitted) is written as the comment `# window: FROM/UNTIL` (Beijing time) on the line before the rule; " +
+                "the rule decides only while validFrom <= now < validUntil, enforced on the first request past either instant. validUntil must be after validFrom and in the future, " +
+                "and at most 366 days after validFrom (or now); otherwise validation_failed. In text, the same annotation may be written by hand (docs/policy-lifecycle.md, \"Time windows\").")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         write.MapGet("/drafts/{id:int}", async Task<Results<Ok<PolicyDraftView>, ProblemHttpResult>> (int id, PolicyStoreService store, CancellationToken ct) =>
@@ -76,6 +79,7 @@ internal static class PolicyEndpoints
                 Map(await store.ImpactAsync(id, ct)))
             .WithName("DryRunPolicyDraft")
             .WithSummary("Dry run on the real data: who gains and who loses which fields, for how many residents and officials, per community.")
+            .WithDescription("Computed as of now (`asOf`): a windowed rule counts only if its window is open now. `windows` lists every windowed rule of the draft with its window, state (open, pending, closed) and an \"opens at / closes at\" sentence.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         write.MapPost("/drafts/{id:int}/submit", async Task<Results<Ok<PolicyDraftView>, ProblemHttpResult>> (int id, CallerContext caller, PolicyStoreService store, CancellationToken ct) =>

@@ -16,7 +16,21 @@ namespace DataVault.Vault.PolicyStore;
 /// <summary>The dry run of a draft: every view decision that changes, aggregated (docs/policy-lifecycle.md, "Dry run").</summary>
 public sealed record PolicyImpact(
     int DraftId, int BaseVersion, int Residents, int Units, int Officials, long ElapsedMilliseconds,
-    PolicyImpactTotals Gains, PolicyImpactTotals Losses, IReadOnlyList<PolicyImpactChange> Changes);
+    PolicyImpactTotals Gains, PolicyImpactTotals Losses, IReadOnlyList<PolicyImpactChange> Changes)
+{
+    /// <summary>The instant both policies were composed for: windowed rules count only if open then.</summary>
+    public DateTimeOffset AsOf { get; init; }
+
+    /// <summary>Every time-windowed rule of the draft, open or not, so the reviewer sees each time limit.</summary>
+    public IReadOnlyList<PolicyImpactWindow> Windows { get; init; } = [];
+}
+
+/// <summary>
+/// One windowed rule of a draft: <c>State</c> is <c>open</c> (counted in the changes), <c>pending</c>
+/// (opens after <c>AsOf</c>: not counted) or <c>closed</c> (decides nothing any more); <c>Summary</c> says
+/// when it opens and closes, in Chinese and English, in Beijing time.
+/// </summary>
+public sealed record PolicyImpactWindow(int Line, string Rule, DateTimeOffset? From, DateTimeOffset? Until, string State, string Summary);
 
 /// <summary>Distinct units, officials and residents touched by any gain (or any loss).</summary>
 public sealed record PolicyImpactTotals(int Units, int Officials, int Residents);
@@ -225,6 +239,24 @@ internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbCo
             new PolicyImpactTotals(gain.Units.Count, Officials(gain.Units), Count(gain.Jurisdictions)),
             new PolicyImpactTotals(loss.Units.Count, Officials(loss.Units), Count(loss.Jurisdictions)),
             list);
+    }
+
+    /// <summary>How a windowed rule stands at <paramref name="now"/>, with the "opens at / closes at" sentence.</summary>
+    public static PolicyImpactWindow Describe(PolicyLine rule, PolicyWindow window, DateTimeOffset now)
+    {
+        static string At(DateTimeOffset? t) => t is { } v ? v.ToOffset(PolicyWindow.Beijing).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "";
+        var (from, until, line) = (At(window.From), At(window.Until), rule.Line);
+        var (state, summary) =
+            window.Until is { } closed && closed <= now
+                ? ("closed", $"第 {line} 行已于 {until}（北京时间）失效，不再起作用 / Line {line} closed at {until} (Beijing time) and decides nothing")
+            : window.From is { } opens && opens > now
+                ? ("pending", window.Until is null
+                    ? $"第 {line} 行将于 {from}（北京时间）生效，长期有效；上面的预演按现在计算，未计入 / Line {line} opens at {from} (Beijing time) with no end; not counted above (the dry run is as of now)"
+                    : $"第 {line} 行将于 {from} 生效、{until} 失效（北京时间）；上面的预演按现在计算，未计入 / Line {line} opens at {from} and closes at {until} (Beijing time); not counted above (the dry run is as of now)")
+            : ("open", window.Until is null
+                ? $"第 {line} 行现已生效，长期有效 / Line {line} is open now, with no end"
+                : $"第 {line} 行现已生效，将于 {until}（北京时间）失效 / Line {line} is open now and closes at {until} (Beijing time)");
+        return new PolicyImpactWindow(line, rule.Text.Trim(), window.From, window.Until, state, summary);
     }
 
     /// <summary>The highest fidelity the enforcer allows, tried from <c>clear</c> down (as <see cref="ViewDecider"/>).</summary>

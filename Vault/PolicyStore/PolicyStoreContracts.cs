@@ -29,8 +29,9 @@ public sealed record PolicyDiffLine(string Kind, int? OldLine, int? NewLine, str
 
 /// <summary>
 /// One rule built from a form: <c>p, role, jurisdiction, department, field, fidelity, purpose</c>.
-/// Jurisdiction and department default to <c>*</c>. The model has no time column: a time window is
-/// refused (docs/policy-lifecycle.md, "Time windows"); time-limited access is a grant.
+/// Jurisdiction and department default to <c>*</c>. An optional time window (from inclusive, until
+/// exclusive, either side open) is written as <c># window: FROM/UNTIL</c> on the line before the rule
+/// (docs/policy-lifecycle.md, "Time windows").
 /// </summary>
 public sealed record PolicyLineForm(
     string Role, string? Jurisdiction, string? Department, string Field, string Fidelity, string Purpose,

@@ -299,10 +299,26 @@ internal sealed partial class PolicyStoreService(
         {
             return PolicyOutcome<PolicyImpact>.Fail(ProblemCatalog.PolicyInvalid, "草稿未通过校验，无法预演 / The draft does not validate, so it cannot be dry-run.", issues);
         }
-        var before = folder.WithPolicy(newest.PolicyText, newest.ModelText).LoadEnforcer().Value;
-        var after = folder.WithPolicy(row.PolicyText, newest.ModelText).LoadEnforcer().Value;
-        var result = await impact.ComputeAsync(before, after, cancellationToken);
-        return PolicyOutcome<PolicyImpact>.Ok(result with { DraftId = row.Id, BaseVersion = newest.Number });
+        // As of now, like a read now: a window that opens later changes nothing yet, so the draft's
+        // windows are listed beside the counts for the reviewer to see the time limits.
+        var now = time.GetUtcNow();
+        var before = folder.WithPolicy(newest.PolicyText, newest.ModelText, at: now).LoadEnforcer().Value;
+        var draft = folder.WithPolicy(row.PolicyText, newest.ModelText, at: now);
+        var result = await impact.ComputeAsync(before, draft.LoadEnforcer().Value, cancellationToken);
+        return PolicyOutcome<PolicyImpact>.Ok(result with
+        {
+            DraftId = row.Id,
+            BaseVersion = newest.Number,
+            AsOf = now,
+            Windows = [.. draft.Rules().Where(r => r.Window is not null).Select(r => PolicyImpactCalculator.Describe(r, r.Window!, now))],
+        });
+    }
+
+    /// <summary>The time-windowed rules of a hand-written text, each with its state now and its "opens at / closes at" sentence (the pages show them).</summary>
+    public IReadOnlyList<PolicyImpactWindow> WindowsOf(string policyText)
+    {
+        var now = time.GetUtcNow();
+        return [.. folder.WithPolicy(policyText, at: now).Rules().Where(r => r.Window is not null).Select(r => PolicyImpactCalculator.Describe(r, r.Window!, now))];
     }
 
     /// <summary>Coverage of the newest version, or of a draft's text.</summary>
@@ -324,7 +340,7 @@ internal sealed partial class PolicyStoreService(
         {
             text = newest.PolicyText;
         }
-        var composed = folder.WithPolicy(text, newest.ModelText);
+        var composed = folder.WithPolicy(text, newest.ModelText, at: time.GetUtcNow());
         var enforcer = composed.LoadEnforcer();
         if (!enforcer.IsSuccess)
         {
@@ -387,7 +403,7 @@ internal sealed partial class PolicyStoreService(
     private List<PolicyIssue> Validate(PolicyDraftRow row, string modelText)
     {
         var path = $"draft-{row.Id.ToString(CultureInfo.InvariantCulture)}/{DataVaultPolicyFolder.PolicyFile}";
-        var composed = folder.WithPolicy(row.PolicyText, modelText, policyPath: path, modelPath: DataVaultPolicyFolder.ModelFile);
+        var composed = folder.WithPolicy(row.PolicyText, modelText, policyPath: path, modelPath: DataVaultPolicyFolder.ModelFile, at: time.GetUtcNow());
         return [.. composed.Check().Select(Issue)];
     }
 
@@ -422,9 +438,9 @@ internal sealed partial class PolicyStoreService(
         {
             return baseText;
         }
-        if (line.ValidFrom is not null || line.ValidUntil is not null)
+        var window = FormWindow(line, time.GetUtcNow(), out problem);
+        if (problem is not null)
         {
-            problem = "策略没有时间列：有期限的访问请使用授权 (grants)，到期自动失效 / The policy model has no time column, so a policy line cannot carry a time window. Time-limited access is a grant, which stops working when it expires (docs/policy-lifecycle.md, \"Time windows\").";
             return null;
         }
         var cells = new[] { line.Role, line.Jurisdiction ?? DataVaultPolicyFolder.Everywhere, line.Department ?? "*", line.Field, line.Fidelity, line.Purpose };
@@ -438,9 +454,48 @@ internal sealed partial class PolicyStoreService(
         {
             sb.Append('\n');
         }
+        if (window is not null)
+        {
+            sb.Append(window.ToAnnotation()).Append('\n');
+        }
         sb.Append("p, ").AppendJoin(", ", cells.Select(c => c.Trim())).Append('\n');
         return sb.ToString();
     }
+
+    /// <summary>The longest window a form line may carry: a guard against a mistyped year, not a security limit (text may say more).</summary>
+    public static readonly TimeSpan MaxFormWindow = TimeSpan.FromDays(366);
+
+    /// <summary>
+    /// The window of a form line, or null without one. It must end after it starts and in the future (a
+    /// window already over would add a line that never decides), and last at most
+    /// <see cref="MaxFormWindow"/> from its start or from now, whichever is later.
+    /// </summary>
+    private static PolicyWindow? FormWindow(PolicyLineForm line, DateTimeOffset now, out string? problem)
+    {
+        problem = null;
+        var (validFrom, validUntil) = (Truncate(line.ValidFrom), Truncate(line.ValidUntil));
+        if (validFrom is null && validUntil is null)
+        {
+            return null;
+        }
+        if (validFrom is { } from && validUntil is { } until && until <= from)
+        {
+            problem = "失效时间必须晚于生效时间 / validUntil must be after validFrom.";
+        }
+        else if (validUntil is { } end && end <= now)
+        {
+            problem = "失效时间已过：该规则将永不生效 / validUntil is in the past: the rule would never decide.";
+        }
+        else if (validUntil is { } last && last - (validFrom is { } first && first > now ? first : now) > MaxFormWindow)
+        {
+            problem = "时间窗口最长 366 天；更长期的规则请不设失效时间 / A window may last at most 366 days; a longer-lived rule is written without validUntil.";
+        }
+        return problem is null ? new PolicyWindow(validFrom, validUntil) : null;
+    }
+
+    /// <summary>Whole seconds, as the annotation writes them, so the stored window is exactly what was asked (to the second).</summary>
+    private static DateTimeOffset? Truncate(DateTimeOffset? at) =>
+        at is { } t ? new DateTimeOffset(t.Ticks - t.Ticks % TimeSpan.TicksPerSecond, t.Offset) : null;
 
     private PolicyVersionSummary Summary(PolicyVersionRow row) => new(
         row.Number, row.Author, row.Approver, row.Publisher, Utc(row.CreatedAt), Utc(row.PublishedAt), row.Note, row.RolledBackFrom, row.DraftId,

@@ -13,7 +13,7 @@ internal static class PolicyStoreSetup
         services.AddSingleton(sp =>
         {
             var directory = sp.GetRequiredService<IOptions<SchemaOptions>>().Value.PoliciesDirectory;
-            var (folder, errors) = DataVaultPolicyFolder.Load(directory);
+            var (folder, errors) = DataVaultPolicyFolder.Load(directory, sp.GetRequiredService<TimeProvider>().GetUtcNow());
             return folder ?? throw new InvalidDataException("policies/ does not load: " + string.Join("; ", errors));
         });
         services.AddSingleton<PolicyVersionLoader>();

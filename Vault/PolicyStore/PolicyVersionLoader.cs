@@ -46,11 +46,22 @@ internal sealed partial class PolicyVersionLoader(IDbContextFactory<VaultDbConte
         return await db.Set<PolicyVersionRow>().AsNoTracking().Where(v => v.Number > running).OrderByDescending(v => v.Number).FirstOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>The snapshot of a stored version (composed with the current data files).</summary>
-    public PolicyResult<PolicySnapshot> Build(PolicyVersionRow row)
+    /// <summary>The snapshot of a stored version (composed with the current data files) as of now.</summary>
+    public PolicyResult<PolicySnapshot> Build(PolicyVersionRow row) =>
+        Build(row.Number, row.PolicyText, row.ModelText, new DateTimeOffset(row.PublishedAt, TimeSpan.Zero), time.GetUtcNow());
+
+    /// <summary>
+    /// A version composed as of <paramref name="at"/>. When one of its windows opens or closes later, the
+    /// snapshot carries that instant and a way to compose the same text again, which the runtime calls
+    /// on the first read past it (docs/policy-lifecycle.md, "Time windows").
+    /// </summary>
+    private PolicyResult<PolicySnapshot> Build(int number, string policyText, string modelText, DateTimeOffset publishedAt, DateTimeOffset at)
     {
-        var composed = folder.WithPolicy(row.PolicyText, row.ModelText);
-        return PolicyRuntime.Build(VersionName(row.Number), composed.ModelText, composed.PolicyText, new DateTimeOffset(row.PublishedAt, TimeSpan.Zero), row.Number);
+        var composed = folder.WithPolicy(policyText, modelText, at: at);
+        var windows = composed.NextBoundary is { } next
+            ? new PolicyWindowClock(next, later => Build(number, policyText, modelText, publishedAt, later))
+            : null;
+        return PolicyRuntime.Build(VersionName(number), composed.ModelText, composed.PolicyText, publishedAt, number, windows);
     }
 
     public static string VersionName(int number) => "v" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);

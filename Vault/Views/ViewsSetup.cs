@@ -13,7 +13,7 @@ internal static class ViewsSetup
         services.AddSingleton(sp => PurposeCatalog.LoadOrThrow(PoliciesDirectory(sp)));
         // The running policy starts from the newest version in the policy store (the shipped files become
         // version 1 on first start); PolicyStoreSync and publication install later versions.
-        services.AddSingleton(sp => new PolicyRuntime(sp.GetRequiredService<PolicyVersionLoader>().LoadRunning()));
+        services.AddSingleton(sp => new PolicyRuntime(sp.GetRequiredService<PolicyVersionLoader>().LoadRunning(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ViewDecider>();
         services.AddSingleton<AccessResolver>();
         services.AddSingleton<ResidentViews>();

@@ -135,21 +135,6 @@ public sealed class PolicyLifecycleTests
     }
 
     [Fact]
-    public async Task FormLineWithATimeWindow_IsRefusedWithAPointerToGrants()
-    {
-        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
-        var author = await host.AuthorTokenAsync();
-
-        var (code, body) = await host.ProblemAsync(HttpMethod.Post, "/api/v1/policy/drafts", author, HttpStatusCode.BadRequest, new
-        {
-            line = new { role = "grid_worker", field = "phone", fidelity = "clear", purpose = "epidemic_response", validUntil = DateTimeOffset.UtcNow.AddDays(7) },
-        });
-
-        Assert.Equal("validation_failed", code);
-        Assert.Contains("grant", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task ReviewerEditsNothing_AuthorEditsRejectedDraft_BackToDraft()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);

@@ -24,6 +24,9 @@ internal sealed class DraftModel(PolicyStoreService store, PurposeCatalog purpos
 
     public PolicyImpact? Impact { get; private set; }
 
+    /// <summary>The draft's time-windowed rules with their state now, so the author and the reviewer read each time limit plainly.</summary>
+    public IReadOnlyList<PolicyImpactWindow> Windows { get; private set; } = [];
+
     public string? Problem { get; private set; }
 
     public string? ProblemCode { get; private set; }
@@ -83,6 +86,7 @@ internal sealed class DraftModel(PolicyStoreService store, PurposeCatalog purpos
             return NotFound();
         }
         Validation = (await store.ValidateDraftAsync(id, cancellationToken)).Value;
+        Windows = store.WindowsOf(Draft.PolicyText);
         if (await store.GetVersionAsync(Draft.BaseVersion, cancellationToken) is { } baseVersion)
         {
             Changes = PolicyTextDiff.Compare(Draft.BaseVersion, baseVersion.PolicyText, 0, Draft.PolicyText);

@@ -1,4 +1,5 @@
 using DataVault.Identity.Units;
+using DataVault.Vault.PolicyBench;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Views;
@@ -66,11 +67,17 @@ internal sealed record DraftInput
     public DateTime? ValidUntil { get; init; }
     public string? Note { get; init; }
 
+    /// <remarks>
+    /// The form's datetime-local inputs carry no offset: they are Beijing time, as the form says (the
+    /// officer's wall clock, not the server's, which may run in UTC).
+    /// </remarks>
     public PolicyDraftRequest ToRequest() => Mode == "line"
         ? new PolicyDraftRequest(Line: new PolicyLineForm(Role ?? "", Blank(Jurisdiction), Blank(Department), Field ?? "", Fidelity ?? "", Purpose ?? "",
-            ValidFrom is { } f ? new DateTimeOffset(DateTime.SpecifyKind(f, DateTimeKind.Utc)) : null,
-            ValidUntil is { } u ? new DateTimeOffset(DateTime.SpecifyKind(u, DateTimeKind.Utc)) : null), Note: Blank(Note))
+            Beijing(ValidFrom), Beijing(ValidUntil)), Note: Blank(Note))
         : new PolicyDraftRequest(Text: Text ?? "", Note: Blank(Note));
+
+    private static DateTimeOffset? Beijing(DateTime? local) =>
+        local is { } l ? new DateTimeOffset(DateTime.SpecifyKind(l, DateTimeKind.Unspecified), PolicyWindow.Beijing) : null;
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

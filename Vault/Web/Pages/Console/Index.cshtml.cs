@@ -17,6 +17,9 @@ internal sealed class IndexModel(PolicyRuntime policy, PolicyStoreService store)
 
     public PolicyDiff? Diff { get; private set; }
 
+    /// <summary>The running version's time-windowed rules, with their state now.</summary>
+    public IReadOnlyList<PolicyImpactWindow> Windows { get; private set; } = [];
+
     public string? Problem { get; private set; }
 
     [BindProperty(SupportsGet = true)] public int? From { get; set; }
@@ -43,6 +46,10 @@ internal sealed class IndexModel(PolicyRuntime policy, PolicyStoreService store)
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         Current = policy.Current;
+        if (Current.StoreVersion > 0 && await store.GetVersionAsync(Current.StoreVersion, cancellationToken) is { } running)
+        {
+            Windows = store.WindowsOf(running.PolicyText);
+        }
         var page = await store.ListVersionsAsync(Cursor, 20, cancellationToken);
         History = page.Items;
         NextCursor = page.NextCursor;
