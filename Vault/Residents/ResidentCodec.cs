@@ -115,22 +115,36 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
     /// </summary>
     public void ReserveSeals(IEnumerable<(string CommunityCode, IReadOnlyDictionary<string, string> Values)> records)
     {
-        var counts = new Dictionary<(SensitivityLevel Level, string District), long>();
+        // Counts per district, one slot per level: a batch has thousands of records and ~20 envelopes each.
+        var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var byDistrict = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+        var levels = (int)SensitivityLevel.L5 + 1;
         foreach (var (communityCode, values) in records)
         {
-            var district = communityCode[..6];
+            var district = communityCode.AsSpan(0, 6);
+            if (!byDistrict.TryGetValue(district, out var perLevel))
+            {
+                perLevel = new long[levels];
+                byDistrict[district] = perLevel;
+            }
             foreach (var key in values.Keys)
             {
                 var field = schema[key];
                 if (field.IsEncrypted)
                 {
-                    counts[(field.Level, district)] = counts.GetValueOrDefault((field.Level, district)) + 1;
+                    perLevel[(int)field.Level]++;
                 }
             }
         }
-        foreach (var ((level, district), count) in counts)
+        foreach (var (district, perLevel) in counts)
         {
-            keyRing.WarmUp(level, district, count, ReserveAhead * count);
+            for (var level = 0; level < levels; level++)
+            {
+                if (perLevel[level] > 0)
+                {
+                    keyRing.WarmUp((SensitivityLevel)level, district, perLevel[level], ReserveAhead * perLevel[level]);
+                }
+            }
         }
     }
 

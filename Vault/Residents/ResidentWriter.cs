@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Data;
 using System.Data.Common;
-using System.Security.Cryptography;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -56,16 +55,6 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         public required Dictionary<string, string>? Values { get; set; }
         public required ValidResident Latest { get; set; }
     }
-
-    /// <summary>
-    /// Page cache of a bulk-loading SQLite connection, in KiB (SQLite's default is 2,000). 32 MB
-    /// holds the upper levels and many leaves of the three random-keyed indexes (id, ID-number and
-    /// phone blind indexes), within the seeding memory budget of 500 MB (64 MB came too close).
-    /// </summary>
-    internal const int BulkCacheKiB = 32 * 1024;
-
-    /// <summary>WAL pages between automatic checkpoints of a bulk-loading connection (SQLite's default is 1,000).</summary>
-    internal const int BulkCheckpointPages = 16_384;
 
     /// <summary>Seals and stores one batch in one transaction (all of it or none).</summary>
     public async Task<IReadOnlyList<WriteOutcome>> WriteAsync(IReadOnlyList<ValidResident> batch, CancellationToken cancellationToken)
@@ -183,58 +172,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         await StoreAsync(db, batches, cancellationToken);
     }
 
-    /// <summary>
-    /// A connection kept open for a bulk load (seeding): one connection for the whole run, so its
-    /// page cache stays warm between transactions; on SQLite the cache is made large enough to
-    /// hold the indexes a large transaction touches, so each page goes to the WAL once per commit
-    /// instead of being spilled and rewritten. Durability is unchanged (synchronous=FULL at commit).
-    /// </summary>
-    public async Task<BulkStore> OpenBulkAsync(CancellationToken cancellationToken)
-    {
-        var db = await contexts.CreateDbContextAsync(cancellationToken);
-        try
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            var sqlite = db.Database.IsSqlite();
-            if (sqlite)
-            {
-                // Checkpoints run on the committing connection: fewer and larger ones copy an index
-                // page rewritten by several commits to the database file once, not once per commit.
-                await PragmaAsync(db.Database.GetDbConnection(), $"PRAGMA cache_size = -{BulkCacheKiB}; PRAGMA wal_autocheckpoint = {BulkCheckpointPages}", cancellationToken);
-            }
-            return new BulkStore(db, sqlite);
-        }
-        catch
-        {
-            await db.DisposeAsync();
-            throw;
-        }
-    }
-
-    /// <summary>See <see cref="OpenBulkAsync"/>. Not thread-safe: one store at a time.</summary>
-    internal sealed class BulkStore(VaultDbContext db, bool sqlite) : IAsyncDisposable
-    {
-        public Task StoreAsync(IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken) =>
-            ResidentWriter.StoreAsync(db, batches, cancellationToken);
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                if (sqlite)
-                {
-                    // The connection goes back to the pool: give the cache's memory back with it.
-                    await PragmaAsync(db.Database.GetDbConnection(), "PRAGMA cache_size = -2000; PRAGMA wal_autocheckpoint = 1000", CancellationToken.None);
-                }
-            }
-            finally
-            {
-                await db.DisposeAsync();
-            }
-        }
-    }
-
-    private static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken)
+    internal static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -253,26 +191,30 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 }
             }
             rows.Sort(static (x, y) => x.Row.IdIndex.AsSpan().SequenceCompareTo(y.Row.IdIndex));
+            // Each parameter found once per command, not by name for every row (a bulk load binds millions).
+            var inserting = new RowParameters(insert);
+            var updating = new RowParameters(update);
             foreach (var (r, now) in rows)
             {
-                var command = r.IsNew ? insert : update;
-                Set(command, "id", r.Id);
-                Set(command, "district", r.DistrictCode);
-                Set(command, "street", r.StreetCode);
-                Set(command, "community", r.CommunityCode);
-                Set(command, "grid", (object?)r.GridCode ?? DBNull.Value);
-                Set(command, "version", r.IsNew ? 1 : r.Version + 1);
-                Set(command, "updated", now);
-                Set(command, "phone", (object?)r.PhoneIndex ?? DBNull.Value);
-                Set(command, "data", r.Data);
+                var p = r.IsNew ? inserting : updating;
+                var command = p.Command;
+                p.Id.Value = r.Id;
+                p.District.Value = r.DistrictCode;
+                p.Street.Value = r.StreetCode;
+                p.Community.Value = r.CommunityCode;
+                p.Grid.Value = (object?)r.GridCode ?? DBNull.Value;
+                p.Version.Value = r.IsNew ? 1 : r.Version + 1;
+                p.Updated.Value = now;
+                p.Phone.Value = (object?)r.PhoneIndex ?? DBNull.Value;
+                p.Data.Value = r.Data;
                 if (r.IsNew)
                 {
-                    Set(command, "created", r.CreatedAt);
-                    Set(command, "idIndex", r.IdIndex);
+                    p.Created!.Value = r.CreatedAt;
+                    p.IdIndex!.Value = r.IdIndex;
                 }
                 else
                 {
-                    Set(command, "oldVersion", r.Version);
+                    p.OldVersion!.Value = r.Version;
                 }
                 var affected = await command.ExecuteNonQueryAsync(cancellationToken);
                 if (affected != 1)
@@ -284,7 +226,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         await tx.CommitAsync(cancellationToken);
     }
 
-    private static async Task PragmaAsync(DbConnection connection, string sql, CancellationToken ct)
+    internal static async Task PragmaAsync(DbConnection connection, string sql, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -384,6 +326,27 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
 
     internal static void Set(DbCommand command, string name, object value) => command.Parameters["@" + name].Value = value;
 
+    /// <summary>The parameters of a row insert or update (<see cref="CreateInsert"/>, <see cref="CreateUpdate"/>), looked up once.</summary>
+    private sealed class RowParameters(DbCommand command)
+    {
+        public DbCommand Command => command;
+        public DbParameter Id { get; } = command.Parameters["@id"];
+        public DbParameter District { get; } = command.Parameters["@district"];
+        public DbParameter Street { get; } = command.Parameters["@street"];
+        public DbParameter Community { get; } = command.Parameters["@community"];
+        public DbParameter Grid { get; } = command.Parameters["@grid"];
+        public DbParameter Version { get; } = command.Parameters["@version"];
+        public DbParameter Updated { get; } = command.Parameters["@updated"];
+        public DbParameter Phone { get; } = command.Parameters["@phone"];
+        public DbParameter Data { get; } = command.Parameters["@data"];
+        public DbParameter? Created { get; } = Find(command, "@created");
+        public DbParameter? IdIndex { get; } = Find(command, "@idIndex");
+        public DbParameter? OldVersion { get; } = Find(command, "@oldVersion");
+
+        private static DbParameter? Find(DbCommand command, string name) =>
+            command.Parameters.Contains(name) ? command.Parameters[name] : null;
+    }
+
     /// <summary>
     /// 48 bits of creation time (Unix milliseconds) then 80 random bits, base32 (RFC 4648, lower case,
     /// no padding): 26 characters, as UUIDv7 does. 80 random bits make an id as unguessable as a random
@@ -396,7 +359,8 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
     {
         Span<byte> bytes = stackalloc byte[16];
         BinaryPrimitives.WriteInt64BigEndian(bytes[..8], DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16);
-        RandomNumberGenerator.Fill(bytes[6..]);
+        // The OS CSPRNG in per-thread batches, as nonces are (a system call per id is most of its cost).
+        NonceSource.Fill(bytes[6..]);
         const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
         Span<char> chars = stackalloc char[26];
         int buffer = 0, bits = 0, n = 0;

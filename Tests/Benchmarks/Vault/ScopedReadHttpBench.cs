@@ -73,9 +73,9 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
         var p99 = ScopedReadHost.Percentile(latencies, 0.99);
         var durability = await host.DurabilityAsync();
 
-        // The vault host (Web SDK) runs with Server GC; this console process must be told to
-        // (DOTNET_gcServer=1), or the figures describe a GC the vault never uses.
-        var gc = System.Runtime.GCSettings.IsServerGC ? "Server GC" : "Workstation GC (NOT the vault's: set DOTNET_gcServer=1)";
+        // The vault runs Workstation GC (Vault.csproj says why), as this console process does by
+        // default; DOTNET_gcServer=1 measures the Server GC a large node may choose.
+        var gc = System.Runtime.GCSettings.IsServerGC ? "Server GC (DOTNET_gcServer=1; the vault's default is Workstation)" : "Workstation GC, as the vault";
         Console.WriteLine($"scoped-read-http on {Environment.ProcessorCount} cores, {gc}: {clients} clients, {seconds} s (after {warmup} s warm-up), {ids.Count:N0} residents, SQLite {durability}");
         Console.WriteLine();
         Console.WriteLine("| clients | requests | rps | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | errors | log entries written | reads served (incl. warm-up) | log = reads |");

@@ -35,8 +35,11 @@ internal sealed class SeedBench : IBenchCommand
         await using var vault = await BenchVault.CreateAsync();
         var seeder = vault.Services.GetRequiredService<ResidentSeeder>();
         long peakHeap = 0;
+        long peakCommitted = 0;
         var process = Process.GetCurrentProcess();
         var lastPrint = TimeSpan.Zero;
+        process.Refresh();
+        Console.Error.WriteLine($"working set before seeding: {process.WorkingSet64 / 1048576.0:F0} MB (GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:F0} MB)");
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var pauseBefore = GC.GetTotalPauseDuration();
         int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
@@ -45,6 +48,7 @@ internal sealed class SeedBench : IBenchCommand
         var report = await seeder.SeedAsync(new SeedRequest(residents, 1, community, batch), new Progress(p =>
         {
             peakHeap = Math.Max(peakHeap, GC.GetTotalMemory(false));
+            peakCommitted = Math.Max(peakCommitted, GC.GetGCMemoryInfo().TotalCommittedBytes);
             if (p.Elapsed - lastPrint >= TimeSpan.FromSeconds(10))
             {
                 lastPrint = p.Elapsed;
@@ -60,16 +64,16 @@ internal sealed class SeedBench : IBenchCommand
         var dbBytes = new DirectoryInfo(vault.DataDirectory).EnumerateFiles("vault.db*").Sum(f => f.Length);
 
         Console.WriteLine();
-        Console.WriteLine("| residents | community | batch | elapsed (s) | residents/s | peak working set (MB) | peak GC heap (MB) | db files (MB) |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| residents | community | batch | elapsed (s) | residents/s | peak working set (MB) | peak GC heap (MB) | peak GC committed (MB) | db files (MB) |");
+        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {report.Created:N0} | {community} | {batch} | {clock.Elapsed.TotalSeconds:F1} | {report.Created / clock.Elapsed.TotalSeconds:N0} | {process.PeakWorkingSet64 / 1048576.0:F0} | {peakHeap / 1048576.0:F0} | {dbBytes / 1048576.0:F0} |"));
+            $"| {report.Created:N0} | {community} | {batch} | {clock.Elapsed.TotalSeconds:F1} | {report.Created / clock.Elapsed.TotalSeconds:N0} | {process.PeakWorkingSet64 / 1048576.0:F0} | {peakHeap / 1048576.0:F0} | {peakCommitted / 1048576.0:F0} | {dbBytes / 1048576.0:F0} |"));
         Console.WriteLine();
-        Console.WriteLine("| CPU µs per resident (all threads) | allocated KB per resident | GC pauses (% of elapsed) | collections gen0 / gen1 / gen2 | GC mode |");
-        Console.WriteLine("|---:|---:|---:|---|---|");
+        Console.WriteLine("| CPU µs per resident (all threads) | allocated KB per resident | GC pauses (% of elapsed) | collections gen0 / gen1 / gen2 | GC mode | store stage busy |");
+        Console.WriteLine("|---:|---:|---:|---|---|---:|");
         var perResident = Math.Max(1, report.Residents);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {cpu.TotalMicroseconds / perResident:F0} | {allocated / 1024.0 / perResident:F1} | {pause.TotalSeconds:F1} s ({100 * pause / clock.Elapsed:F0} %) | {collections} | {(System.Runtime.GCSettings.IsServerGC ? "Server" : "Workstation")}, {System.Runtime.GCSettings.LatencyMode} |"));
+            $"| {cpu.TotalMicroseconds / perResident:F0} | {allocated / 1024.0 / perResident:F1} | {pause.TotalSeconds:F1} s ({100 * pause / clock.Elapsed:F0} %) | {collections} | {(System.Runtime.GCSettings.IsServerGC ? "Server" : "Workstation")}, {System.Runtime.GCSettings.LatencyMode} | {100 * report.Storing / report.Elapsed:F0} % |"));
         return 0;
     }
 
