@@ -17,7 +17,8 @@ internal sealed record ResidentRecord(string Id, string CommunityCode, string? G
 /// </summary>
 internal sealed partial class ResidentReader : IDisposable
 {
-    private const string FindSql = "SELECT id, community_code, grid_code, version, data FROM residents WHERE id = $id";
+    // The id is not read back: the key compares exactly (binary collation), so the row's id is the one asked for.
+    private const string FindSql = "SELECT community_code, grid_code, version, data FROM residents WHERE id = $id";
 
     private readonly Lock _fastGate = new();
     private FastPath? _fast;
@@ -150,11 +151,11 @@ internal sealed partial class ResidentReader : IDisposable
                 return null;
             }
             return new ResidentRecord(
+                id,
                 reader.GetString(0),
-                reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetInt32(3),
-                (byte[])reader.GetValue(4));
+                reader.IsDBNull(1) ? null : reader.GetString(1),
+                reader.GetInt32(2),
+                (byte[])reader.GetValue(3));
         }
 
         public void Dispose()
