@@ -7,9 +7,10 @@ namespace DataVault.Vault.BreakGlass;
 internal sealed record ActiveBreakGlass(string Id, string RequesterSubject, string RequesterUnit, string ResidentId, string CaseId, DateTimeOffset From, DateTimeOffset Until);
 
 /// <summary>
-/// The break-glass table, and the approved requests that had not expired when last loaded, cached
-/// under a change counter bumped by every write of this node. Whether one is active is decided on
-/// every request against its <c>now</c>, so expiry needs no write.
+/// The break-glass table, and the approved requests that had not expired when last loaded, reloaded
+/// after every write of this node and at least once a second (<see cref="SharedTableCache"/>: an
+/// "unjustified" review on another node ends the access within a second). Whether one is active is
+/// decided on every request against its <c>now</c>, so expiry needs no write.
 /// </summary>
 internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time)
 {
@@ -17,15 +18,15 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
     public const string Approved = "approved";
     public const string Rejected = "rejected";
 
-    private long _changes;
-    private ActiveSet _active = new(-1, Enumerable.Empty<ActiveBreakGlass>().ToLookup(a => a.RequesterSubject));
+    private readonly SharedTableCache _cache = new(time);
+    private ActiveSet _active = new(new CacheStamp(-1, -1), Enumerable.Empty<ActiveBreakGlass>().ToLookup(a => a.RequesterSubject));
 
-    private sealed record ActiveSet(long Stamp, ILookup<string, ActiveBreakGlass> BySubject);
+    private sealed record ActiveSet(CacheStamp Stamp, ILookup<string, ActiveBreakGlass> BySubject);
 
     public async ValueTask<IEnumerable<ActiveBreakGlass>> ApprovedForAsync(string subject, CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _active);
-        var stamp = Interlocked.Read(ref _changes);
+        var stamp = _cache.Current;
         if (current.Stamp != stamp)
         {
             var now = time.GetUtcNow().UtcDateTime;
@@ -58,7 +59,7 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 
@@ -75,7 +76,7 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 
@@ -91,7 +92,7 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 
@@ -109,7 +110,7 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 

@@ -1,4 +1,5 @@
 using DataVault.Identity.Units;
+using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
 
 namespace DataVault.Vault.Grants;
@@ -72,7 +73,7 @@ internal sealed class GrantSet
     private readonly Dictionary<string, Grant> _byId;
     private readonly Dictionary<string, Grant[]> _byGrantee;
 
-    public GrantSet(IEnumerable<Grant> grants, long stamp)
+    public GrantSet(IEnumerable<Grant> grants, CacheStamp stamp)
     {
         _byId = grants.ToDictionary(g => g.Id, StringComparer.Ordinal);
         _byGrantee = _byId.Values.GroupBy(g => g.Grantee.Unit, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal);
@@ -80,9 +81,9 @@ internal sealed class GrantSet
     }
 
     /// <summary>The store's change counter this set was loaded at.</summary>
-    public long Stamp { get; }
+    public CacheStamp Stamp { get; }
 
-    public static readonly GrantSet Empty = new([], -1);
+    public static readonly GrantSet Empty = new([], new CacheStamp(-1, -1));
 
     public Grant? Find(string id) => _byId.GetValueOrDefault(id);
 

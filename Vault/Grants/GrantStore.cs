@@ -5,24 +5,20 @@ namespace DataVault.Vault.Grants;
 
 /// <summary>
 /// The grants table, and an in-memory set of the grants that can still be in force, reloaded after
-/// every change this node makes (a change counter keys the cache). Whether a grant applies is always
-/// decided against the request's <c>now</c>, never cached, so an expired grant stops on the next
-/// request; a revocation bumps the counter, so it stops on the next request too.
+/// every change this node makes and at least once a second (<see cref="SharedTableCache"/>). Whether
+/// a grant applies is always decided against the request's <c>now</c>, never cached, so an expired
+/// grant stops on the next request; a revocation on this node stops on the next request too, and one
+/// made on another node within <see cref="SharedTableCache.MaxStaleness"/>.
 /// </summary>
-/// <remarks>
-/// The counter is per process. With several vault nodes, a revocation made on another node reaches
-/// this one on its next local change or restart; docs/grants.md says how to close that gap
-/// (a shared counter row or PostgreSQL LISTEN/NOTIFY) before running more than one node.
-/// </remarks>
 internal sealed class GrantStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time)
 {
-    private long _changes;
+    private readonly SharedTableCache _cache = new(time);
     private GrantSet _current = GrantSet.Empty;
 
     public async ValueTask<GrantSet> CurrentAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _current);
-        var stamp = Interlocked.Read(ref _changes);
+        var stamp = _cache.Current;
         if (current.Stamp == stamp)
         {
             return current;
@@ -54,7 +50,7 @@ internal sealed class GrantStore(IDbContextFactory<VaultDbContext> contexts, Tim
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 
@@ -102,7 +98,7 @@ internal sealed class GrantStore(IDbContextFactory<VaultDbContext> contexts, Tim
         }
         finally
         {
-            Interlocked.Increment(ref _changes);
+            _cache.Changed();
         }
     }
 
