@@ -20,7 +20,7 @@ internal sealed class BreakGlassRights(BreakGlassStore store, ResidentSchema sch
             {
                 IReadOnlyList<string> chain = [active.Id];
                 var basis = BreakGlassService.LegalBasis(active.CaseId);
-                return [.. schema.Fields.Select(f => new ExtraRight(f.Key, Fidelity.Clear, ExtraRightKind.BreakGlass, chain, basis))];
+                return [.. schema.Fields.Select(f => new ExtraRight(f.Key, Fidelity.Clear, ExtraRightKind.BreakGlass, chain, basis, active.Reason))];
             }
         }
         return [];

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace DataVault.Vault.BreakGlass;
 
 /// <summary>An approved break-glass as the view needs it: who, which resident, from when until when.</summary>
-internal sealed record ActiveBreakGlass(string Id, string RequesterSubject, string RequesterUnit, string ResidentId, string CaseId, DateTimeOffset From, DateTimeOffset Until);
+internal sealed record ActiveBreakGlass(string Id, string RequesterSubject, string RequesterUnit, string ResidentId, string CaseId, string Reason, DateTimeOffset From, DateTimeOffset Until);
 
 /// <summary>
 /// The break-glass table, and the approved requests that had not expired when last loaded, reloaded
@@ -33,9 +33,9 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
             await using var db = await contexts.CreateDbContextAsync(cancellationToken);
             var rows = await db.Set<BreakGlassRow>().AsNoTracking()
                 .Where(r => r.Status == Approved && r.ExpiresAt > now)
-                .Select(r => new { r.Id, r.RequesterSubject, r.RequesterUnit, r.ResidentId, r.CaseId, r.DecidedAt, r.ExpiresAt })
+                .Select(r => new { r.Id, r.RequesterSubject, r.RequesterUnit, r.ResidentId, r.CaseId, r.Reason, r.DecidedAt, r.ExpiresAt })
                 .ToListAsync(cancellationToken);
-            var lookup = rows.Select(r => new ActiveBreakGlass(r.Id, r.RequesterSubject, r.RequesterUnit, r.ResidentId, r.CaseId, Utc(r.DecidedAt!.Value), Utc(r.ExpiresAt!.Value)))
+            var lookup = rows.Select(r => new ActiveBreakGlass(r.Id, r.RequesterSubject, r.RequesterUnit, r.ResidentId, r.CaseId, r.Reason, Utc(r.DecidedAt!.Value), Utc(r.ExpiresAt!.Value)))
                 .ToLookup(a => a.RequesterSubject, StringComparer.Ordinal);
             current = new ActiveSet(stamp, lookup);
             Volatile.Write(ref _active, current);

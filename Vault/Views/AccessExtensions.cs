@@ -23,9 +23,10 @@ public enum ExtraRightKind
 
 /// <summary>
 /// One right a caller holds over one field of one resident beyond the policy, with the chain that
-/// justifies it (grant ids from the root down, or the break-glass id) and its legal basis.
+/// justifies it (grant ids from the root down, or the break-glass id), its legal basis and, for a
+/// break-glass, the reason its requester stated (which the resident's log shows).
 /// </summary>
-public sealed record ExtraRight(string FieldKey, Fidelity Fidelity, ExtraRightKind Kind, IReadOnlyList<string> Chain, string LegalBasis);
+public sealed record ExtraRight(string FieldKey, Fidelity Fidelity, ExtraRightKind Kind, IReadOnlyList<string> Chain, string LegalBasis, string? Reason = null);
 
 /// <summary>
 /// A source of rights beyond the policy (grants, break-glass). Every scoped read asks each one;

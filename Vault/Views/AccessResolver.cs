@@ -45,6 +45,7 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
         var chain = new List<string>();
         var bases = new List<string> { purpose.LegalBasis };
         string? breakGlass = null;
+        string? breakGlassReason = null;
         foreach (var right in extra)
         {
             if (!_index.TryGetValue(right.FieldKey, out var i))
@@ -63,6 +64,7 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
             if (source == RightSource.BreakGlass)
             {
                 breakGlass ??= right.Chain.FirstOrDefault();
+                breakGlassReason ??= right.Reason;
             }
             foreach (var link in right.Chain)
             {
@@ -85,7 +87,10 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
                 fields.Add(Access(schema.Fields[i], held[i], sources[i]));
             }
         }
-        return new ResidentAccess(caller, purpose, resident, new FieldAccessList(fields), chain, breakGlass, string.Join("; ", bases), policyVersion);
+        return new ResidentAccess(caller, purpose, resident, new FieldAccessList(fields), chain, breakGlass, string.Join("; ", bases), policyVersion)
+        {
+            BreakGlassReason = breakGlassReason,
+        };
     }
 
     /// <summary>

@@ -39,5 +39,8 @@ public sealed record ResidentAccess(
 {
     public bool IsEmpty => Fields.Count == 0;
 
+    /// <summary>The reason stated for the break-glass that widened this view, if one did.</summary>
+    public string? BreakGlassReason { get; init; }
+
     public FieldAccess? Find(string fieldKey) => Fields.FirstOrDefault(f => f.Field.Key == fieldKey);
 }

@@ -110,7 +110,10 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
 
     public static ResidentLocation LocationOf(StoredResident stored) => new(stored.Id, stored.CommunityCode, stored.Values.GetValueOrDefault("grid"));
 
-    /// <summary>The access-log entry for an access: who, which client, purpose, legal basis, grants, policy version, fields and fidelity. Never a value.</summary>
+    /// <summary>
+    /// The access-log entry for an access: who, which client, purpose, legal basis, grants, policy
+    /// version, fields and fidelity, and for a break-glass the reason its requester stated. Never a value.
+    /// </summary>
     public static AccessLogEntry LogEntry(ResidentAccess access, AccessAction action, IEnumerable<ServedField> served) => new(
         access.Resident.ResidentId,
         access.Resident.DistrictCode,
@@ -124,7 +127,10 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         access.LegalBasis,
         access.GrantChain,
         access.PolicyVersion,
-        access.BreakGlassId is null ? "allow" : "allow:break-glass");
+        access.BreakGlassId is null ? "allow" : "allow:break-glass")
+    {
+        Reason = access.BreakGlassId is null ? null : access.BreakGlassReason,
+    };
 
     private static ResidentView Project(StoredResident stored, ResidentAccess access, AccessLogReceipt receipt)
     {

@@ -70,6 +70,8 @@ public sealed class BreakGlassTests
         Assert.Equal(("breakglass", "allow:break-glass"), (read.Action, read.Decision));
         Assert.Contains("hiv_status=clear", read.Fields);
         Assert.Contains("120-2026-1122-07", read.LegalBasis);
+        // The resident's log says why, in the requester's words, on the read itself.
+        Assert.Equal(Reason, read.Reason);
 
         // A colleague of the same unit is not the requester: nothing for them.
         var colleagueSecret = await host.Host.AddApiClientAsync("colleague-of-y", UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
@@ -81,6 +83,8 @@ public sealed class BreakGlassTests
         var expired = await host.ReadAsync(worker, resident.Id, Purpose);
         Assert.Null(Served(expired, "hiv_status"));
         Assert.Equal(JsonValueKind.Null, expired.GetProperty("breakGlass").ValueKind);
+        var afterExpiry = (await host.LogOfAsync(resident.Id))[^1];
+        Assert.Equal(("read", "allow", null), (afterExpiry.Action, afterExpiry.Decision, afterExpiry.Reason));
 
         // The review queue: the district's officers see it; the requester cannot review their own.
         Assert.Contains(id, await QueueAsync(host, officer));
