@@ -115,9 +115,10 @@ internal sealed record DataVaultPolicyFolder(
     /// </summary>
     public static (string Text, DateTimeOffset? NextBoundary) Compose(string handWrittenPolicy, ResidentSchema schema, JurisdictionTree tree, DateTimeOffset? at)
     {
-        var windows = PolicyWindows.Scan(handWrittenPolicy, PolicyFile);
+        // Every rule is in when composed as of no instant (Check): no window needs reading then.
+        var windows = at is null ? null : PolicyWindows.Scan(handWrittenPolicy, PolicyFile);
         var policy = new StringBuilder(handWrittenPolicy.Length + 4096);
-        if (at is not { } now || windows.ByRuleLine.Count == 0 && windows.Blocked.Count == 0)
+        if (at is not { } now || windows is null || windows.ByRuleLine.Count == 0 && windows.Blocked.Count == 0)
         {
             policy.Append(handWrittenPolicy);
         }
@@ -139,7 +140,7 @@ internal sealed record DataVaultPolicyFolder(
         {
             policy.Append('\n');
         }
-        var next = at is { } instant ? windows.NextBoundaryAfter(instant) : null;
+        var next = at is { } instant ? windows?.NextBoundaryAfter(instant) : null;
         if (next is { } boundary)
         {
             // Read by people, not by the runtime (which keeps the instant itself): the text is right until then.

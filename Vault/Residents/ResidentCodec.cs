@@ -170,9 +170,6 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
     private (string Key, SensitivityLevel Level) FieldOf(ReadOnlySpan<byte> keyAscii, Span<char> buffer)
     {
         var chars = buffer[..Encoding.ASCII.GetChars(keyAscii, buffer)];
-        return _fieldsByKey.TryGetValue(chars, out var field) ? (field.Key, field.Level) : (new string(chars), SensitivityLevel.L5);
+        return schema.TryGet(chars, out var field) ? (field.Key, field.Level) : (new string(chars), SensitivityLevel.L5);
     }
-
-    private readonly Dictionary<string, FieldDefinition>.AlternateLookup<ReadOnlySpan<char>> _fieldsByKey =
-        schema.Fields.ToDictionary(f => f.Key, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
 }

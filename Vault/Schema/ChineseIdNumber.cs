@@ -101,13 +101,15 @@ public static class TextNormalizer
         {
             return trimmed.Length == raw.Length ? raw : trimmed.ToString();
         }
-        return string.Create(trimmed.Length, trimmed.ToString(), static (chars, value) =>
+        // U+FF01–U+FF5E map to '!'..'~': the conversion never makes a character the trim removes.
+        var start = raw.Length - raw.AsSpan().TrimStart(Trimmed).Length;
+        return string.Create(trimmed.Length, (raw, start), static (chars, s) =>
         {
-            for (var i = 0; i < value.Length; i++)
+            for (var i = 0; i < chars.Length; i++)
             {
-                chars[i] = FromFullWidth(value[i]);
+                chars[i] = FromFullWidth(s.raw[s.start + i]);
             }
-        }).Trim(Trimmed);
+        });
     }
 
     private static readonly char[] Trimmed = [' ', '\u3000', '\t'];

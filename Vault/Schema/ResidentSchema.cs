@@ -17,11 +17,13 @@ public sealed class ResidentSchema
     public static readonly IReadOnlyList<string> MandatoryKeys = ["name", "id_number", "phone", "community"];
 
     private readonly FrozenDictionary<string, FieldDefinition> _byKey;
+    private readonly FrozenDictionary<string, FieldDefinition>.AlternateLookup<ReadOnlySpan<char>> _byKeySpan;
 
     private ResidentSchema(IReadOnlyList<FieldDefinition> fields)
     {
         Fields = fields;
         _byKey = fields.ToFrozenDictionary(f => f.Key, StringComparer.Ordinal);
+        _byKeySpan = _byKey.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public IReadOnlyList<FieldDefinition> Fields { get; }
@@ -29,6 +31,9 @@ public sealed class ResidentSchema
     public FieldDefinition this[string key] => _byKey[key];
 
     public bool TryGet(string key, out FieldDefinition field) => _byKey.TryGetValue(key, out field!);
+
+    /// <summary>As <see cref="TryGet(string, out FieldDefinition)"/>, without a string: a read looks up every key of a stored blob.</summary>
+    public bool TryGet(ReadOnlySpan<char> key, out FieldDefinition field) => _byKeySpan.TryGetValue(key, out field!);
 
     public static ResidentSchema LoadOrThrow(string path)
     {

@@ -129,7 +129,7 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         access.PolicyVersion,
         access.BreakGlassId is null ? "allow" : "allow:break-glass")
     {
-        Reason = access.BreakGlassId is null ? null : access.BreakGlassReason,
+        Reason = access.BreakGlassReason,
     };
 
     private static ResidentView Project(StoredResident stored, ResidentAccess access, AccessLogReceipt receipt)
