@@ -17,6 +17,10 @@ public sealed class PagesBasicsTests
         Assert.Equal("zh-CN", await page.GetAttributeAsync("html", "lang"));
         Assert.Equal("策略", await page.InnerTextAsync("h1"));
         Assert.False(string.IsNullOrWhiteSpace(await page.InnerTextAsync("#current-version")));
+        // The page source carries Chinese as UTF-8, not as numeric entities (&#x7B56;&#x7565;).
+        var source = await (await page.GotoAsync("/console"))!.TextAsync();
+        Assert.Contains("<h1>策略</h1>", source);
+        Assert.DoesNotContain("&#x", source);
         await host.ScreenshotAsync(page, "console-policies-zh");
         foreach (var section in new[] { "drafts", "coverage", "log", "questions", "breakglass" })
         {

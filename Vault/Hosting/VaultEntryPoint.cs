@@ -12,7 +12,7 @@ internal static class VaultEntryPoint
     {
         // A first argument that is not an option is a verb. The test host passes only options
         // (--environment=..., --contentRoot=...), so it always reaches the web host.
-        if (args.Length > 0 && !args[0].StartsWith('-'))
+        if (args.Length > 0 && (!args[0].StartsWith('-') || IsHelpOrVersion(args[0])))
         {
             return await VaultCommandLine.InvokeAsync(args);
         }
@@ -22,4 +22,8 @@ internal static class VaultEntryPoint
         await app.RunAsync();
         return 0;
     }
+
+    // `--help` lists the verbs instead of starting the server with an option it ignores.
+    private static bool IsHelpOrVersion(string argument) =>
+        argument is "--help" or "-h" or "-?" or "/?" or "--version";
 }
