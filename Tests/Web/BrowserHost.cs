@@ -164,7 +164,20 @@ internal sealed class BrowserHost : IAsyncDisposable
         }
         await page.FillAsync("#code", new Totp(Base32Encoding.ToBytes(_totpKeys[userName])).ComputeTotp());
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith(path, StringComparison.Ordinal));
+        await WaitForPageAsync(page, path);
+    }
+
+    /// <summary>
+    /// Waits until the browser has arrived at <paramref name="path"/> and its document is parsed. Not the
+    /// "load" event: after a POST-redirect-GET Chromium has once (CI, 2 cores, the suite in parallel) left
+    /// "load" unreported for 60 s on a page that had rendered, so the test waits for what it reads next.
+    /// </summary>
+    private static async Task WaitForPageAsync(IPage page, string path)
+    {
+        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith(path, StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await page.Locator("h1").First.WaitForAsync();
     }
 
     /// <summary>Signs a resident in with their phone and the one-time code the test host's outbox captured.</summary>
@@ -175,7 +188,7 @@ internal sealed class BrowserHost : IAsyncDisposable
         await page.ClickAsync("button[type=submit]");
         await page.FillAsync("#code", LatestOneTimeCode());
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath.StartsWith(path, StringComparison.Ordinal));
+        await WaitForPageAsync(page, path);
     }
 
     public string PasswordOf(string userName) => _passwords[userName];
