@@ -31,6 +31,7 @@ public static class VaultHost
         var builder = WebApplication.CreateBuilder(args);
         UseShippedSettings(builder);
         var services = builder.Services;
+        builder.WebHost.ConfigureKestrel(RequestLimits.ConfigureKestrelCeiling);
 
         services.AddVaultProblemDetails();
         services.AddOpenApi();
@@ -58,6 +59,7 @@ public static class VaultHost
         var app = builder.Build();
 
         app.UseExceptionHandler();
+        app.UseRequestLimits();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -23,11 +23,12 @@ internal static class PolicyEndpoints
         var read = policy.MapGroup("").AddEndpointFilter(RequireRole(UnitRoles.PrivacyOfficer, UnitRoles.Auditor));
         var write = policy.MapGroup("").AddEndpointFilter(RequireRole(UnitRoles.PrivacyOfficer));
 
-        read.MapGet("/versions", async (string? cursor, int? limit, PolicyStoreService store, CancellationToken ct) =>
-                TypedResults.Ok(await store.ListVersionsAsync(cursor, limit, ct)))
+        read.MapGet("/versions", async Task<Results<Ok<PolicyVersionPage>, ProblemHttpResult>> (string? cursor, int? limit, PolicyStoreService store, CancellationToken ct) =>
+                await store.ListVersionsAsync(cursor, limit, ct) is { } page ? TypedResults.Ok(page) : AccessLog.AccessLogEndpoints.BadCursor())
             .WithName("ListPolicyVersions")
             .WithSummary("Published policy versions, newest first, cursor-paged.")
-            .WithDescription("`limit` defaults to 20 (at most PolicyStore:MaxPageSize). Pass `nextCursor` back as `cursor` for the next page. `running` marks the version this node decides under.");
+            .WithDescription("`limit` defaults to 20 (at most PolicyStore:MaxPageSize). Pass `nextCursor` back as `cursor` for the next page. `running` marks the version this node decides under.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         read.MapGet("/versions/{number:int}", async Task<Results<Ok<PolicyVersionDetail>, ProblemHttpResult>> (int number, PolicyStoreService store, CancellationToken ct) =>
                 await store.GetVersionAsync(number, ct) is { } v ? TypedResults.Ok(v) : ProblemCatalog.Problem(ProblemCatalog.NotFound, $"没有策略版本 {number} / No policy version {number}."))
             .WithName("GetPolicyVersion")

@@ -26,10 +26,14 @@ internal sealed partial class PolicyStoreService(
 {
     // ----- versions -----
 
-    public async Task<PolicyVersionPage> ListVersionsAsync(string? cursor, int? limit, CancellationToken cancellationToken)
+    /// <summary>A page of versions, newest first; null when <paramref name="cursor"/> is not one this API issued.</summary>
+    public async Task<PolicyVersionPage?> ListVersionsAsync(string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var take = Math.Clamp(limit ?? 20, 1, options.Value.MaxPageSize);
-        var before = DecodeCursor(cursor);
+        if (!TryDecodeCursor(cursor, out var before))
+        {
+            return null;
+        }
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var query = db.Set<PolicyVersionRow>().AsNoTracking();
         if (before is { } b)
@@ -514,23 +518,33 @@ internal sealed partial class PolicyStoreService(
     private static string EncodeCursor(int number) =>
         Convert.ToBase64String(Encoding.ASCII.GetBytes("v:" + number.ToString(CultureInfo.InvariantCulture))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>The version number a cursor points below; a cursor that does not decode starts from the newest.</summary>
-    private static int? DecodeCursor(string? cursor)
+    /// <summary>The version number a cursor points below (null: no cursor, start from the newest); false for a cursor this API did not issue.</summary>
+    private static bool TryDecodeCursor(string? cursor, out int? before)
     {
-        if (string.IsNullOrEmpty(cursor) || cursor.Length > 32)
+        before = null;
+        if (string.IsNullOrEmpty(cursor))
         {
-            return null;
+            return true;
+        }
+        if (cursor.Length > 32)
+        {
+            return false;
         }
         try
         {
             var padded = cursor.Replace('-', '+').Replace('_', '/');
             padded += new string('=', (4 - padded.Length % 4) % 4);
             var text = Encoding.ASCII.GetString(Convert.FromBase64String(padded));
-            return text.StartsWith("v:", StringComparison.Ordinal) && int.TryParse(text[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+            if (text.StartsWith("v:", StringComparison.Ordinal) && int.TryParse(text[2..], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                before = n;
+                return true;
+            }
+            return false;
         }
         catch (FormatException)
         {
-            return null;
+            return false;
         }
     }
 

@@ -11,25 +11,13 @@ internal sealed class AccessLogFailureHandler(IProblemDetailsService problems) :
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not AccessLogUnavailableException)
+        if (exception is not AccessLogUnavailableException || httpContext.Response.HasStarted)
         {
             return false;
         }
-        var type = ProblemCatalog.AccessLogUnavailable;
-        httpContext.Response.StatusCode = type.Status;
         httpContext.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = type.Status,
-                Title = type.Title,
-                Type = type.Uri,
-                Detail = "访问日志无法记录本次访问，因此未返回任何数据，请稍后重试 / The access log could not record this access, so no data was returned. Retry later.",
-                Extensions = { ["code"] = type.Code },
-            },
-        });
+        return await ProblemCatalog.WriteAsync(problems, httpContext, ProblemCatalog.AccessLogUnavailable,
+            "访问日志无法记录本次访问，因此未返回任何数据，请稍后重试 / The access log could not record this access, so no data was returned. Retry later.",
+            exception);
     }
 }

@@ -27,7 +27,49 @@ public static class ProblemCatalog
     public static readonly ProblemType AccessLogUnavailable = new("access_log_unavailable", StatusCodes.Status503ServiceUnavailable, "访问日志不可用，未提供数据 / The access log is unavailable; nothing was served");
     public static readonly ProblemType MeNotLinked = new("me_not_linked", StatusCodes.Status404NotFound, "账号未关联居民档案 / Your account is not linked to a resident record");
     public static readonly ProblemType MePhoneShared = new("me_phone_shared", StatusCodes.Status409Conflict, "手机号由多位居民共用 / This phone number is shared by several residents");
+    public static readonly ProblemType PayloadTooLarge = new("payload_too_large", StatusCodes.Status413PayloadTooLarge, "请求体过大 / Request body too large");
+    public static readonly ProblemType UriTooLong = new("uri_too_long", StatusCodes.Status414UriTooLong, "请求地址过长 / Request URI too long");
+    public static readonly ProblemType UnsupportedMediaType = new("unsupported_media_type", StatusCodes.Status415UnsupportedMediaType, "不支持的内容类型 / Unsupported media type");
+    public static readonly ProblemType HeadersTooLarge = new("headers_too_large", StatusCodes.Status431RequestHeaderFieldsTooLarge, "请求头过大 / Request header fields too large");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
+
+    /// <summary>
+    /// The code for a 4xx the framework or the server raised without one (binding, media type, sizes):
+    /// the precise entry where the catalog has one, else <see cref="ValidationFailed"/> for 400 and a
+    /// generic <c>http_NNN</c> for the rest.
+    /// </summary>
+    public static ProblemType ForClientStatus(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => NotFound,
+        StatusCodes.Status401Unauthorized => Unauthenticated,
+        StatusCodes.Status403Forbidden => Forbidden,
+        StatusCodes.Status413PayloadTooLarge => PayloadTooLarge,
+        StatusCodes.Status414UriTooLong => UriTooLong,
+        StatusCodes.Status415UnsupportedMediaType => UnsupportedMediaType,
+        StatusCodes.Status429TooManyRequests => RateLimited,
+        StatusCodes.Status431RequestHeaderFieldsTooLarge => HeadersTooLarge,
+        >= 400 and < 500 and not StatusCodes.Status400BadRequest => new ProblemType("http_" + status, status, "请求无效 / Bad request"),
+        _ => ValidationFailed,
+    };
+
+    /// <summary>
+    /// Writes <paramref name="type"/> as the response from middleware or an exception handler, where
+    /// no endpoint result exists; false when the response had already started.
+    /// </summary>
+    public static ValueTask<bool> WriteAsync(IProblemDetailsService problems, HttpContext context, ProblemType type, string detail, Exception? exception = null)
+    {
+        if (context.Response.HasStarted)
+        {
+            return ValueTask.FromResult(false);
+        }
+        context.Response.StatusCode = type.Status;
+        return problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = type.Status, Title = type.Title, Type = type.Uri, Detail = detail, Extensions = { ["code"] = type.Code } },
+        });
+    }
 
     /// <summary>A ProblemDetails result for <paramref name="type"/>, with an optional detail that must never carry a field value.</summary>
     public static ProblemHttpResult Problem(ProblemType type, string? detail = null, IDictionary<string, object?>? extensions = null)

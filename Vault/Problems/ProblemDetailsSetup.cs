@@ -9,17 +9,15 @@ internal static class ProblemDetailsSetup
     public static IServiceCollection AddVaultProblemDetails(this IServiceCollection services)
     {
         services.AddExceptionHandler<AccessLogFailureHandler>();
+        services.AddExceptionHandler<ClientRequestErrorHandler>();
+        // Binding failures throw in every environment (not only Development), so that they all
+        // reach ClientRequestErrorHandler and leave with a detail and a code, not an empty 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status switch
-            {
-                StatusCodes.Status404NotFound => ProblemCatalog.NotFound.Code,
-                StatusCodes.Status400BadRequest => ProblemCatalog.ValidationFailed.Code,
-                StatusCodes.Status401Unauthorized => ProblemCatalog.Unauthenticated.Code,
-                StatusCodes.Status403Forbidden => ProblemCatalog.Forbidden.Code,
-                _ when context.ProblemDetails.Status >= 500 => ProblemCatalog.Internal.Code,
-                _ => "http_" + context.ProblemDetails.Status,
-            });
+            context.ProblemDetails.Extensions.TryAdd("code", context.ProblemDetails.Status is >= 500 or null
+                ? ProblemCatalog.Internal.Code
+                : ProblemCatalog.ForClientStatus(context.ProblemDetails.Status.Value).Code);
             context.ProblemDetails.Extensions.TryAdd("traceId", context.HttpContext.TraceIdentifier);
         });
         return services;

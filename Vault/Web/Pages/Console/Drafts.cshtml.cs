@@ -47,7 +47,7 @@ internal sealed class DraftsModel(PolicyStoreService store, PolicyRuntime policy
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
         Drafts = await store.ListDraftsAsync(null, cancellationToken);
-        var newest = (await store.ListVersionsAsync(null, 1, cancellationToken)).Items.FirstOrDefault();
+        var newest = (await store.ListVersionsAsync(null, 1, cancellationToken))!.Items.FirstOrDefault();
         BaseText = newest is not null && await store.GetVersionAsync(newest.Number, cancellationToken) is { } v ? v.PolicyText : policy.Current.PolicyText;
     }
 }

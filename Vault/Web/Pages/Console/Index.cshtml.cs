@@ -50,7 +50,13 @@ internal sealed class IndexModel(PolicyRuntime policy, PolicyStoreService store)
         {
             Windows = store.WindowsOf(running.PolicyText);
         }
+        // A hand-edited cursor shows the newest page with a note rather than an error page.
         var page = await store.ListVersionsAsync(Cursor, 20, cancellationToken);
+        if (page is null)
+        {
+            Problem ??= "分页游标无效，已显示最新版本 / The page link was not valid; showing the newest versions.";
+            page = (await store.ListVersionsAsync(null, 20, cancellationToken))!;
+        }
         History = page.Items;
         NextCursor = page.NextCursor;
         if (From is { } from && To is { } to)
