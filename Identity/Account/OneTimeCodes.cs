@@ -33,7 +33,7 @@ internal sealed partial class OutboxOneTimeCodeSender(IHostEnvironment environme
             return false;
         }
         var path = OutboxPath(store.Value.DataDirectory);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        Storage.OwnerOnlyFiles.EnsureDirectory(Path.GetDirectoryName(path)!);
         var line = $"{time.GetUtcNow():O}\t{Mask(phoneNumber)}\t{code}\n";
         await FileGate.WaitAsync(cancellationToken);
         try

@@ -41,8 +41,7 @@ internal static class IdentityStoreSetup
         services.AddDbContext<SqliteIdentityStoreDbContext>((sp, options) =>
         {
             var store = sp.GetRequiredService<IOptions<IdentityStoreOptions>>().Value;
-            Directory.CreateDirectory(store.DataDirectory);
-            options.UseSqlite(store.SqliteConnectionString ?? $"Data Source={Path.Combine(store.DataDirectory, "identity.db")}");
+            options.UseSqlite(store.SqliteConnectionString ?? $"Data Source={OwnerOnlyFiles.SqliteStore(store.DataDirectory, "identity.db")}");
             options.UseOpenIddict();
         });
         services.AddDbContext<PostgresIdentityStoreDbContext>((sp, options) =>

@@ -37,6 +37,7 @@ public static class VaultHost
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);
+        services.AddVaultDataProtection();
         services.AddAccessLog(builder.Configuration, sp => sp.GetRequiredService<KeyRing>().LogSigningSeed().ToArray());
         services.AddResidents(builder.Configuration);
         services.AddScopedViews();
@@ -109,6 +110,7 @@ public static class VaultHost
     /// <summary>Brings the store up to date before the first request (migrations, first-run keys, demo data).</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
+        DataVault.Identity.Storage.OwnerOnlyFiles.TightenDataDirectory(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VaultOptions>>().Value.DataDirectory);
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
         await app.Services.PrepareIdentityStoreAsync(cancellationToken);
     }

@@ -191,6 +191,13 @@ internal sealed class KeyRing : IDisposable
     /// </summary>
     public ReadOnlySpan<byte> LogSigningSeed() => VaultSecret(LogSigningScope, KeyPurpose.LogSigning);
 
+    /// <summary>
+    /// The AES-256 key that encrypts ASP.NET Data Protection's own keys at rest (created on first
+    /// use), wrapped by the master key like every other key: a copy of the database alone does not
+    /// let anyone forge a sign-in cookie.
+    /// </summary>
+    public ReadOnlySpan<byte> DataProtectionKey() => VaultSecret(DataProtectionScope, KeyPurpose.DataProtection);
+
     private byte[] VaultSecret(string scope, KeyPurpose purpose)
     {
         if (_vaultSecrets.TryGetValue(scope, out var cached))
@@ -449,6 +456,7 @@ internal sealed class KeyRing : IDisposable
             KeyPurpose.Data => $"dk-{level}-{districtCode}-v{version}",
             KeyPurpose.BlindIndex => $"bi-{scope[3..]}-v{version}",
             KeyPurpose.LogSigning => $"ls-{scope[4..]}-v{version}",
+            KeyPurpose.DataProtection => $"dp-v{version}",
         };
         var material = RandomNumberGenerator.GetBytes(AesGcmKey.KeySize);
         try
@@ -530,6 +538,8 @@ internal sealed class KeyRing : IDisposable
     internal static string BlindIndexScope(BlindIndexKind kind) => $"bi/{kind}";
 
     internal const string LogSigningScope = "log/tree-heads";
+
+    internal const string DataProtectionScope = "dp/key-ring";
 
     public void Dispose()
     {

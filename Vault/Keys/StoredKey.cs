@@ -13,6 +13,8 @@ public enum KeyPurpose
     BlindIndex = 2,
     /// <summary>Ed25519 seed that signs the access log's tree heads.</summary>
     LogSigning = 3,
+    /// <summary>AES-256 key that encrypts the ASP.NET Data Protection key ring (cookies, antiforgery).</summary>
+    DataProtection = 4,
 }
 
 /// <summary>Life cycle of a key. Stored as a number: never renumber.</summary>

@@ -40,8 +40,7 @@ internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
 
     public static string SqliteConnectionStringFor(string dataDirectory)
     {
-        Directory.CreateDirectory(dataDirectory);
-        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, "vault.db"), Pooling = true }.ToString();
+        return new SqliteConnectionStringBuilder { DataSource = DataVault.Identity.Storage.OwnerOnlyFiles.SqliteStore(dataDirectory, "vault.db"), Pooling = true }.ToString();
     }
 
     public static DbContextOptions<SqliteVaultDbContext> ForSqlite(string connectionString) =>
@@ -74,6 +73,10 @@ internal sealed class SqliteDurabilityInterceptor : DbConnectionInterceptor
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (IsReadOnly(connection))
+        {
+            return;
+        }
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
@@ -81,10 +84,19 @@ internal sealed class SqliteDurabilityInterceptor : DbConnectionInterceptor
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        if (IsReadOnly(connection))
+        {
+            return;
+        }
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    // EF's "does the database exist" probe opens read-only; the file is created owner-only before the
+    // first open (OwnerOnlyFiles), so that probe now meets an existing file and must not try to write.
+    private static bool IsReadOnly(DbConnection connection) =>
+        connection is SqliteConnection sqlite && new SqliteConnectionStringBuilder(sqlite.ConnectionString).Mode == SqliteOpenMode.ReadOnly;
 }
 
 /// <summary>Used by <c>dotnet ef migrations add ... --context SqliteVaultDbContext</c>; never connects.</summary>

@@ -373,6 +373,28 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("grants", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Keys.DataProtectionKeyRow", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FriendlyName")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Keys.StoredKey", b =>
                 {
                     b.Property<string>("KeyId")

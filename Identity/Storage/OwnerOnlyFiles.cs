@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+
+namespace DataVault.Identity.Storage;
+
+/// <summary>
+/// The data directory and the embedded stores in it are readable by the vault's own account only:
+/// directory 0700, database files 0600 (issue 14, item 9). SQLite gives its <c>-wal</c> and
+/// <c>-shm</c> files the mode of the database file, so creating that file 0600 before SQLite first
+/// opens it covers all three. A store made before this existed is tightened on first use. No-op on
+/// Windows, where ACLs inherited from the parent decide.
+/// </summary>
+public static class OwnerOnlyFiles
+{
+    public const UnixFileMode Directory0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const UnixFileMode File0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private static readonly string[] SqliteCompanions = ["", "-wal", "-shm", "-journal"];
+
+    // Each path is prepared once per process: contexts are created per request.
+    private static readonly ConcurrentDictionary<string, string> Prepared = new(StringComparer.Ordinal);
+
+    /// <summary>The full path of <paramref name="fileName"/> in <paramref name="dataDirectory"/>, with both made owner-only.</summary>
+    public static string SqliteStore(string dataDirectory, string fileName) =>
+        Prepared.GetOrAdd(Path.GetFullPath(Path.Combine(dataDirectory, fileName)), static path =>
+        {
+            EnsureDirectory(Path.GetDirectoryName(path)!);
+            if (!OperatingSystem.IsWindows())
+            {
+                if (!File.Exists(path))
+                {
+                    try
+                    {
+                        using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = File0600 });
+                    }
+                    catch (IOException) when (File.Exists(path))
+                    {
+                        // Another process created it first; it is tightened below like any existing file.
+                    }
+                }
+                foreach (var suffix in SqliteCompanions)
+                {
+                    Tighten(path + suffix, File0600);
+                }
+            }
+            return path;
+        });
+
+    /// <summary>
+    /// Tightens a data directory an operator (or an older version) left readable: the directory and
+    /// every directory below it to 0700, every file in them to 0600 (except key files, see below). Run at each start, before the
+    /// stores are opened, so a copy made with a permissive umask is closed by the next restart.
+    /// </summary>
+    public static void TightenDataDirectory(string dataDirectory)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(dataDirectory))
+        {
+            return;
+        }
+        Tighten(dataDirectory, Directory0700);
+        foreach (var directory in Directory.EnumerateDirectories(dataDirectory, "*", SearchOption.AllDirectories))
+        {
+            Tighten(directory, Directory0700);
+        }
+        var keys = Path.Combine(Path.GetFullPath(dataDirectory), "keys") + Path.DirectorySeparatorChar;
+        foreach (var file in Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories))
+        {
+            // Key files are not mended: a key file found readable by others may already have been
+            // read, and its provider refuses to start so that an operator rotates it.
+            if (!Path.GetFullPath(file).StartsWith(keys, StringComparison.Ordinal))
+            {
+                Tighten(file, File0600);
+            }
+        }
+    }
+
+    /// <summary>Creates <paramref name="path"/> as 0700, or tightens it to 0700 when it exists.</summary>
+    public static void EnsureDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+            return;
+        }
+        if (!Directory.Exists(path))
+        {
+            Directory.CreateDirectory(path, Directory0700);
+        }
+        Tighten(path, Directory0700);
+    }
+
+    private static void Tighten(string path, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows() || !Path.Exists(path))
+        {
+            return;
+        }
+        // Only ever removes bits: an operator who made it stricter keeps it stricter.
+        var current = File.GetUnixFileMode(path);
+        if ((current & ~mode) != 0)
+        {
+            File.SetUnixFileMode(path, current & mode);
+        }
+    }
+}
