@@ -61,9 +61,9 @@ internal sealed class BreakGlassService(
         {
             errors["caseId"] = ["name the case (1 to 64 characters)"];
         }
-        if (reason.Length is < MinReason or > MaxReason)
+        if (Api.ReasonText.Problem(reason, MinReason, MaxReason) is { } reasonProblem)
         {
-            errors["reason"] = [$"state the reason ({MinReason} to {MaxReason} characters)"];
+            errors["reason"] = [reasonProblem];
         }
         if (minutes < 1 || minutes > options.Value.MaxMinutes)
         {

@@ -30,10 +30,12 @@ internal static class ResidentRevealEndpoints
         residents.MapPost("/{id}/reveal", RevealAsync)
             .WithName("RevealResidentField")
             .WithSummary("The clear value of one field listed in the caller's `revealable`, with a reason; always logged first.")
-            .WithDescription("Body `{\"field\": key, \"reason\": text}` (reason at least 10 characters, kept in the resident's access log). A field not in the caller's `revealable` list is 403 `reveal_not_allowed`; a resident outside reach is 404.")
+            .WithDescription("Body `{\"field\": key, \"reason\": text}` (reason at least 10 characters, kept in the resident's access log). A field not in the caller's `revealable` list is 403 `reveal_not_allowed`; a resident outside reach is 404. The reason must say something (not one character or a short pattern repeated, not only digits and symbols). At most ResidentApi:RevealsPerMinute (default 10) per caller and ResidentApi:RevealsPerResidentPerHour (default 20) per resident whoever asks; beyond, 429 `rate_limited` with Retry-After.")
+            .WithMetadata(LimitedAction.Reveal)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return residents;
     }
@@ -48,9 +50,9 @@ internal static class ResidentRevealEndpoints
             errors.Add(new FieldProblem("field", "must be a field key of the resident schema"));
         }
         var reason = request.Reason?.Trim() ?? "";
-        if (reason.Length is < MinReasonLength or > MaxReasonLength)
+        if (ReasonText.Problem(reason, MinReasonLength, MaxReasonLength) is { } reasonProblem)
         {
-            errors.Add(new FieldProblem("reason", $"must be {MinReasonLength}..{MaxReasonLength} characters"));
+            errors.Add(new FieldProblem("reason", reasonProblem));
         }
         if (errors.Count > 0)
         {

@@ -40,10 +40,12 @@ internal static partial class ResidentWriteEndpoints
         residents.MapPost("", CreateAsync)
             .WithName("CreateResident")
             .WithSummary("Register a resident (collect once): 201 with Location, ETag and the caller's view.")
-            .WithDescription("Body `{\"fields\":{key:value}}`, validated against the resident schema (unknown fields refused). The caller must hold `clear` on every field written, for the purpose, at the resident's jurisdiction, and the community must be within the caller's jurisdiction, else 403 naming the fields. An ID number already stored is 409 `resident_exists` (with `existingId` only when that resident is within the caller's reach); POST never updates.")
+            .WithDescription("Body `{\"fields\":{key:value}}`, validated against the resident schema (unknown fields refused). The caller must hold `clear` on every field written, for the purpose, at the resident's jurisdiction, and the community must be within the caller's jurisdiction, else 403 naming the fields. An ID number already stored is 409 `resident_exists` (with `existingId` only when that resident is within the caller's reach); POST never updates. At most ResidentApi:CreatesPerMinute (default 30) per caller; beyond, 429 `rate_limited` with Retry-After.")
+            .WithMetadata(LimitedAction.Create)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         residents.MapPatch("/{id}", UpdateAsync)
             .WithName("UpdateResident")
