@@ -26,9 +26,29 @@ internal static class AccessLogEndpoints
         var log = api.MapGroup("/access-log").WithTags(Tag);
 
         log.MapGet("/keys", (AccessLogQueries queries) => TypedResults.Ok(queries.PublicKeys()))
+            .AllowAnonymous()
             .WithName("AccessLogKeys")
             .WithSummary("The Ed25519 public keys that sign the access log's tree heads (RFC 8032), for verifying heads and inclusion proofs.")
-            .WithDescription("The key id is the first 8 bytes of SHA-256 of the public key, in hex. A head signature covers the domain string `DataVault tree head v1`, then the log id (length-prefixed UTF-8), tree size and signing time in Unix milliseconds (both 64-bit big-endian) and the 32-byte root hash (docs/access-log.md).");
+            .WithDescription("The key id is the first 8 bytes of SHA-256 of the public key, in hex. A head signature covers the domain string `DataVault tree head v1`, then the log id (length-prefixed UTF-8), tree size and signing time in Unix milliseconds (both 64-bit big-endian) and the 32-byte root hash (docs/access-log.md). The C2SP verifier key of each district's checkpoints is at `/{logId}/checkpoint/key`. No token needed: verifiers need the keys before they hold any account.");
+
+        log.MapGet("/{logId}/checkpoint", CheckpointAsync)
+            .AllowAnonymous()
+            .WithName("AccessLogCheckpoint")
+            .WithSummary("The newest signed head of a district's log as a C2SP tlog-checkpoint signed note (text/plain), readable without a token like a CT log's.")
+            .WithDescription("Origin line `{AccessLog:CheckpointOrigin}/{logId}`, tree size, base64 root hash, a blank line, then `— name base64(keyhash‖Ed25519 signature)` lines (docs/access-log.md, \"Checkpoints\"). Verify with the verifier key at `/{logId}/checkpoint/key`. The stored head's own signature is checked first: a head altered in the database is never re-signed.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        log.MapGet("/{logId}/checkpoint/key", (string logId, TreeHeadSigner signer, Microsoft.Extensions.Options.IOptions<AccessLogOptions> options) =>
+                IsLogId(logId)
+                    ? Results.Text(CheckpointNote.VerifierKey(CheckpointNote.Origin(options.Value.CheckpointOrigin, logId), signer.PublicKey) + "\n", "text/plain; charset=utf-8")
+                    : NoSuchLog())
+            .AllowAnonymous()
+            .WithName("AccessLogCheckpointKey")
+            .WithSummary("The C2SP signed-note verifier key (`name+keyhash+base64(0x01‖Ed25519 key)`) of a district's checkpoints, for witnesses and note tooling.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         log.MapGet("/", SearchAsync)
             .WithName("SearchAccessLog")
@@ -81,6 +101,25 @@ internal static class AccessLogEndpoints
         return TypedResults.Ok(TreeHeadView.From(head));
     }
 
+    private static async Task<IResult> CheckpointAsync(string logId, AccessLogReader reader, TreeHeadSigner signer,
+        Microsoft.Extensions.Options.IOptions<AccessLogOptions> options, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!IsLogId(logId) || await reader.LatestTreeHeadAsync(logId, cancellationToken) is not { } head)
+        {
+            return NoSuchLog();
+        }
+        // Fail closed: a head whose stored signature does not verify was written by someone else.
+        if (head.KeyId != signer.KeyId || !TreeHeadSigner.Verify(signer.PublicKey, logId, head.TreeSize, head.SignedAt.ToUnixTimeMilliseconds(), head.RootHash, head.Signature))
+        {
+            return ProblemCatalog.Problem(ProblemCatalog.AccessLogUnavailable,
+                "最新树头的签名无法验证，不予签发检查点 / The newest tree head's stored signature does not verify; no checkpoint is issued for it.");
+        }
+        var origin = CheckpointNote.Origin(options.Value.CheckpointOrigin, logId);
+        var body = CheckpointNote.Body(origin, head.TreeSize, head.RootHash);
+        http.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.Text(body + "\n" + CheckpointNote.SignatureLine(origin, signer.PublicKey, signer.SignNote(body)), "text/plain; charset=utf-8");
+    }
+
     private static async Task<Results<Ok<ConsistencyProofView>, ProblemHttpResult>> ConsistencyAsync(
         string logId, long first, long second, CallerContext caller, AccessLogReader reader, CancellationToken cancellationToken)
     {
@@ -96,6 +135,9 @@ internal static class AccessLogEndpoints
         var proof = await reader.ConsistencyProofAsync(logId, first, second, cancellationToken);
         return TypedResults.Ok(new ConsistencyProofView(logId, first, second, proof));
     }
+
+    // A district log is named by its 6-digit district code.
+    private static bool IsLogId(string logId) => logId.Length == 6 && logId.All(char.IsAsciiDigit);
 
     public static ProblemHttpResult BadCursor() =>
         ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, "分页游标无效 / The cursor is not one this API issued.");

@@ -43,6 +43,25 @@ internal sealed class TreeHeadSigner
         return signer.GenerateSignature();
     }
 
+    /// <summary>An Ed25519 signature over a C2SP note's text (<see cref="CheckpointNote.Body"/>).</summary>
+    public byte[] SignNote(string body)
+    {
+        var signer = new Ed25519Signer();
+        signer.Init(true, _privateKey);
+        var text = Encoding.UTF8.GetBytes(body);
+        signer.BlockUpdate(text, 0, text.Length);
+        return signer.GenerateSignature();
+    }
+
+    public static bool VerifyNote(byte[] publicKey, string body, byte[] signature)
+    {
+        var verifier = new Ed25519Signer();
+        verifier.Init(false, new Ed25519PublicKeyParameters(publicKey));
+        var text = Encoding.UTF8.GetBytes(body);
+        verifier.BlockUpdate(text, 0, text.Length);
+        return verifier.VerifySignature(signature);
+    }
+
     public static bool Verify(byte[] publicKey, string logId, long treeSize, long signedAtUnixMs, ReadOnlySpan<byte> rootHash, byte[] signature)
     {
         var verifier = new Ed25519Signer();
