@@ -6,9 +6,18 @@ namespace DataVault.Vault.AccessLog;
 /// <summary>The first thing found wrong in a log, named so that an auditor can go and look.</summary>
 public sealed record LogProblem(string LogId, long? EntryIndex, string Reason);
 
+/// <summary>
+/// A head remembered outside the database (a checkpoint a witness, an auditor or a resident kept):
+/// the stored log must be a consistent extension of it, or the log was rolled back or rewritten.
+/// </summary>
+public sealed record LogAnchor(string LogId, long TreeSize, byte[] RootHash, string Source);
+
 /// <summary>The outcome of checking every district log from its first entry.</summary>
 public sealed record LogVerificationReport(int LogsChecked, long EntriesChecked, int TreeHeadsChecked, LogProblem? FirstProblem)
 {
+    /// <summary>Checkpoints (kept outside the database) the stored logs were checked against.</summary>
+    public int CheckpointsChecked { get; init; }
+
     public bool Intact => FirstProblem is null;
 }
 
@@ -21,29 +30,35 @@ public sealed record LogVerificationReport(int LogsChecked, long EntriesChecked,
 /// </summary>
 internal sealed class AccessLogVerifier(IDbContextFactory<VaultDbContext> dbFactory, TreeHeadSigner signer)
 {
-    public async Task<LogVerificationReport> VerifyAsync(IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<LogVerificationReport> VerifyAsync(IProgress<long>? progress = null, CancellationToken cancellationToken = default) =>
+        await VerifyAsync([], progress, cancellationToken);
+
+    /// <summary>Checks every log as above and, in addition, that each stored log extends every one of <paramref name="anchors"/>.</summary>
+    public async Task<LogVerificationReport> VerifyAsync(IReadOnlyList<LogAnchor> anchors, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var logIds = await db.Set<TreeHeadRow>().Select(h => h.LogId)
+        var stored = await db.Set<TreeHeadRow>().Select(h => h.LogId)
             .Union(db.Set<AccessLogRow>().Select(r => r.LogId))
-            .Distinct().OrderBy(id => id).ToListAsync(cancellationToken);
+            .Distinct().ToListAsync(cancellationToken);
+        // A log that was deleted outright is still checked against the checkpoints that name it.
+        var logIds = stored.Union(anchors.Select(a => a.LogId)).Order(StringComparer.Ordinal).ToList();
 
         long entries = 0;
         var heads = 0;
         foreach (var logId in logIds)
         {
-            var (checkedEntries, checkedHeads, problem) = await VerifyLogAsync(db, logId, progress, entries, cancellationToken);
+            var (checkedEntries, checkedHeads, problem) = await VerifyLogAsync(db, logId, [.. anchors.Where(a => a.LogId == logId)], progress, entries, cancellationToken);
             entries += checkedEntries;
             heads += checkedHeads;
             if (problem is not null)
             {
-                return new LogVerificationReport(logIds.Count, entries, heads, problem);
+                return new LogVerificationReport(logIds.Count, entries, heads, problem) { CheckpointsChecked = anchors.Count };
             }
         }
-        return new LogVerificationReport(logIds.Count, entries, heads, null);
+        return new LogVerificationReport(logIds.Count, entries, heads, null) { CheckpointsChecked = anchors.Count };
     }
 
-    private async Task<(long Entries, int Heads, LogProblem? Problem)> VerifyLogAsync(VaultDbContext db, string logId, IProgress<long>? progress, long entriesBefore, CancellationToken cancellationToken)
+    private async Task<(long Entries, int Heads, LogProblem? Problem)> VerifyLogAsync(VaultDbContext db, string logId, IReadOnlyList<LogAnchor> anchors, IProgress<long>? progress, long entriesBefore, CancellationToken cancellationToken)
     {
         var treeHeads = await db.Set<TreeHeadRow>().AsNoTracking().Where(h => h.LogId == logId)
             .OrderBy(h => h.TreeSize).ToListAsync(cancellationToken);
@@ -112,6 +127,19 @@ internal sealed class AccessLogVerifier(IDbContextFactory<VaultDbContext> dbFact
                 return (expected, nextHead, new LogProblem(logId, expected, $"a tree head was signed at size {head.TreeSize} but only {expected} entries remain: entries from {expected} on were removed"));
             }
             progress?.Report(entriesBefore + expected);
+            foreach (var anchor in anchors.OrderBy(a => a.TreeSize))
+            {
+                if (anchor.TreeSize > expected)
+                {
+                    return (expected, nextHead, new LogProblem(logId, expected,
+                        $"the checkpoint {anchor.Source} has {anchor.TreeSize} entries but only {expected} are stored: the log was rolled back"));
+                }
+                if (!tree.RootHash(anchor.TreeSize).AsSpan().SequenceEqual(anchor.RootHash))
+                {
+                    return (expected, nextHead, new LogProblem(logId, null,
+                        $"the stored log is not a consistent extension of the checkpoint {anchor.Source} (size {anchor.TreeSize}): its first {anchor.TreeSize} entries were rewritten"));
+                }
+            }
             return (expected, nextHead, null);
         }
         finally

@@ -58,6 +58,35 @@ public static class CheckpointNote
         return $"{SignaturePrefix}{name} {Convert.ToBase64String(bytes)}\n";
     }
 
+    /// <summary>
+    /// Reads a checkpoint this vault signed: the note parses, its origin names a district log under
+    /// <paramref name="originPrefix"/>, and a signature line by that origin verifies under
+    /// <paramref name="publicKey"/> (cosignatures by witnesses may follow and are ignored here).
+    /// Null with the reason otherwise.
+    /// </summary>
+    public static LogAnchor? TryOpen(string note, string source, string originPrefix, byte[] publicKey, out string? error)
+    {
+        error = null;
+        if (TryParse(note) is not { } parsed)
+        {
+            error = $"{source} is not a checkpoint note (origin, size, base64 root, blank line, signature lines)";
+            return null;
+        }
+        var logId = parsed.Origin.StartsWith(originPrefix + "/", StringComparison.Ordinal) ? parsed.Origin[(originPrefix.Length + 1)..] : "";
+        if (logId.Length != 6 || !logId.All(char.IsAsciiDigit))
+        {
+            error = $"{source} names the origin {parsed.Origin}, not a district log of this vault ({originPrefix}/<district>)";
+            return null;
+        }
+        var hash = KeyHash(parsed.Origin, publicKey);
+        if (!parsed.Signatures.Any(sig => sig.Name == parsed.Origin && sig.KeyHash.AsSpan().SequenceEqual(hash) && TreeHeadSigner.VerifyNote(publicKey, parsed.Body, sig.Signature)))
+        {
+            error = $"{source} carries no valid signature of this vault's log key";
+            return null;
+        }
+        return new LogAnchor(logId, parsed.TreeSize, parsed.RootHash, source);
+    }
+
     /// <summary>A parsed note: its origin, size and root, the signed text, and its signature lines (name, key hash, signature).</summary>
     public sealed record Parsed(string Origin, long TreeSize, byte[] RootHash, string Body, IReadOnlyList<(string Name, byte[] KeyHash, byte[] Signature)> Signatures);
 
