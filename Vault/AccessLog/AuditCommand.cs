@@ -37,11 +37,11 @@ internal static class AuditCommand
                 }
                 anchors.Add(anchor);
             }
-            var progress = new Progress<long>(n => error.Write($"\r已检查 {n:N0} 条 / {n:N0} entries checked"));
+            // One line per report, as `seed` does: a carriage-return counter garbles logs and CI output,
+            // and Progress<T> would post lines after the verdict.
+            var progress = new SyncProgress<long>(n => error.WriteLine($"audit: 已检查 {n:N0} 条 / {n:N0} entries checked"));
 
             var report = await verifier.VerifyAsync(anchors, progress, cancellationToken);
-
-            error.WriteLine();
             return Print(report, output);
         });
         return new Command("audit", "访问日志审计 / Access-log audit") { verify };
