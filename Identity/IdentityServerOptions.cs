@@ -11,7 +11,7 @@ public sealed class IdentityServerOptions : IValidatableObject
     [Required]
     public Uri Issuer { get; set; } = new("https://localhost/");
 
-    /// <summary>Short on purpose: a stolen access token is useful only this long (revocation cannot reach a self-contained JWT).</summary>
+    /// <summary>Short on purpose: a stolen access token nobody revokes is useful only this long (the API honours a revocation within seconds).</summary>
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan RefreshTokenLifetime { get; set; } = TimeSpan.FromHours(8);

@@ -90,7 +90,11 @@ public static class IdentitySetup
                     .AllowAuthorizationCodeFlow()
                     .RequireProofKeyForCodeExchange()
                     .AllowRefreshTokenFlow();
+                // PKCE with S256 only: "plain" sends the verifier's equal over the front channel.
+                o.Configure(server => server.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
                 o.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Phone, Scopes.OfflineAccess, UnitClaims.ApiScope);
+                // claims_supported: every claim the tokens and userinfo carry (ConnectEndpoints).
+                o.RegisterClaims(UnitClaims.Issued);
                 // Access tokens are signed, not encrypted, so any API can validate them as JWTs.
                 o.DisableAccessTokenEncryption();
                 // Refresh tokens rotate on every use (OpenIddict's default). No grace period: a

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore;
 using DataVault.Identity.Account;
 using DataVault.Identity.Management;
@@ -11,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -59,7 +61,7 @@ internal static partial class ConnectEndpoints
             await http.SignOutAsync(AccountSessions.Session);
             return Forbid(Errors.AccessDenied, "The account is not available.");
         }
-        var methods = session.Principal.FindAll("amr").Select(c => c.Value).ToImmutableArray();
+        var methods = session.Principal.FindAll(Amr).Select(c => c.Value).ToImmutableArray();
         // Defence in depth: the pages never start a session for these roles without the second
         // factor, and this refuses a code to any session that lacks it.
         if (UnitRoles.RequiresSecondFactor(user.Role) && !methods.Contains("mfa"))
@@ -108,7 +110,7 @@ internal static partial class ConnectEndpoints
             {
                 return Forbid(Errors.InvalidGrant, "The account is no longer available.");
             }
-            var methods = result.Principal!.GetClaims("amr");
+            var methods = AuthenticationMethods(result.Principal!);
             var identity = UserIdentity(user, methods);
             identity.SetScopes(result.Principal!.GetScopes());
             identity.SetResources(result.Principal!.GetResources());
@@ -172,9 +174,18 @@ internal static partial class ConnectEndpoints
             identity.SetClaim(Claims.Name, user.UserName);
         }
         AddUnit(identity, user.Role, user.Jurisdiction, user.Department);
-        identity.SetClaims("amr", [.. methods.Distinct(StringComparer.Ordinal)]);
+        // RFC 8176: amr is a JSON array even with one method (a plain claim would be a string).
+        identity.AddClaim(new Claim(Amr, JsonSerializer.Serialize(methods.Distinct(StringComparer.Ordinal).ToArray()), JsonClaimValueTypes.JsonArray));
         return identity;
     }
+
+    private const string Amr = UnitClaims.AuthenticationMethods;
+
+    /// <summary>The methods a code or refresh token carries: one JSON-array claim, or (older tokens) one claim per method.</summary>
+    private static IEnumerable<string> AuthenticationMethods(ClaimsPrincipal principal) =>
+        principal.FindAll(Amr).SelectMany(c => c.ValueType == JsonClaimValueTypes.JsonArray
+            ? JsonSerializer.Deserialize<string[]>(c.Value) ?? []
+            : [c.Value]);
 
     private static void AddUnit(ClaimsIdentity identity, string role, string jurisdiction, string? department)
     {
@@ -189,7 +200,7 @@ internal static partial class ConnectEndpoints
     {
         Claims.Name when claim.Subject?.HasScope(Scopes.Profile) == true => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.Name => [OpenIddictConstants.Destinations.AccessToken],
-        Claims.Subject or UnitClaims.Role or UnitClaims.Jurisdiction or UnitClaims.Department or UnitClaims.Unit or UnitClaims.CallerKind or "amr"
+        Claims.Subject or UnitClaims.Role or UnitClaims.Jurisdiction or UnitClaims.Department or UnitClaims.Unit or UnitClaims.CallerKind or Amr
             => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         // Security stamps and anything else stay out of tokens.
         _ => [],

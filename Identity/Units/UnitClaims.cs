@@ -27,4 +27,16 @@ public static class UnitClaims
 
     /// <summary>The scope a client asks for to reach the DataVault API.</summary>
     public const string ApiScope = "datavault";
+
+    /// <summary>How a person signed in (RFC 8176), a JSON array: <c>pwd</c>, <c>otp</c>, <c>mfa</c>, <c>sms</c>.</summary>
+    public const string AuthenticationMethods = "amr";
+
+    /// <summary>
+    /// Every claim the server issues in tokens or userinfo (discovery's <c>claims_supported</c>):
+    /// the subject, the unit, how a person signed in, an officer's name and a resident's phone.
+    /// </summary>
+    public static readonly string[] Issued =
+    [
+        "sub", CallerKind, Role, Jurisdiction, Department, Unit, AuthenticationMethods, "name", "phone_number", "phone_number_verified",
+    ];
 }

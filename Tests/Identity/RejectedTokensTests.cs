@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
 using OpenIddict.Server;
 
 namespace DataVault.Tests.Identity;
@@ -20,14 +21,30 @@ public sealed class ForgedOrStaleTokensAreRejectedTests : IAsyncLifetime
 {
     private readonly IdentityTestHost _host = new();
 
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+    /// <summary>A valid access-token entry in the store: the API refuses a token that names none.</summary>
+    private string _entryId = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        var tokens = scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>();
+        var entry = await tokens.CreateAsync(new OpenIddictTokenDescriptor
+        {
+            Type = OpenIddictConstants.TokenTypeHints.AccessToken,
+            Status = OpenIddictConstants.Statuses.Valid,
+            Subject = "forged-client",
+            CreationDate = DateTimeOffset.UtcNow,
+            ExpirationDate = DateTimeOffset.UtcNow.AddMinutes(5),
+        }, TestContext.Current.CancellationToken);
+        _entryId = (await tokens.GetIdAsync(entry, TestContext.Current.CancellationToken))!;
+    }
 
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 
     private SigningCredentials ServerKey() =>
         _host.Services.GetRequiredService<IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials[0];
 
-    private static string Mint(SigningCredentials key, Action<SecurityTokenDescriptor>? change = null)
+    private string Mint(SigningCredentials key, Action<SecurityTokenDescriptor>? change = null)
     {
         var now = DateTime.UtcNow;
         var descriptor = new SecurityTokenDescriptor
@@ -48,6 +65,7 @@ public sealed class ForgedOrStaleTokensAreRejectedTests : IAsyncLifetime
                 new Claim(UnitClaims.Jurisdiction, "510107"),
                 new Claim(UnitClaims.Unit, "district_analyst@510107"),
                 new Claim("jti", Guid.NewGuid().ToString("N")),
+                new Claim(OpenIddictConstants.Claims.Private.TokenId, _entryId),
             ]),
         };
         change?.Invoke(descriptor);
@@ -74,6 +92,15 @@ public sealed class ForgedOrStaleTokensAreRejectedTests : IAsyncLifetime
 
         var caller = await IdentityTestHost.JsonAsync(response);
         Assert.Equal("district_analyst", caller.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task WhoAmI_SignedByServerKeyButNoStoredEntry_Rejected()
+    {
+        // Validly signed, but no token entry says it was issued (or still stands): fail closed.
+        var token = Mint(ServerKey(), d => d.Subject.RemoveClaim(d.Subject.FindFirst(OpenIddictConstants.Claims.Private.TokenId)));
+
+        await AssertRejectedAsync(token, "invalid_token");
     }
 
     [Fact]
@@ -172,7 +199,7 @@ public sealed class ForgedOrStaleTokensAreRejectedTests : IAsyncLifetime
     public async Task WhoAmI_TokenWithoutUnitClaims_Forbidden()
     {
         // Validly signed, but it names no unit: the API cannot scope it, so it serves nothing.
-        var token = Mint(ServerKey(), d => d.Subject = new ClaimsIdentity([new Claim("sub", "no-unit")]));
+        var token = Mint(ServerKey(), d => d.Subject = new ClaimsIdentity([new Claim("sub", "no-unit"), new Claim(OpenIddictConstants.Claims.Private.TokenId, _entryId)]));
 
         using var response = await _host.WhoAmIAsync(token);
 
