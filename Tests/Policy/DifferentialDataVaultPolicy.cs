@@ -1,4 +1,4 @@
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 
 namespace DataVault.Tests.Policy;
 

@@ -105,7 +105,7 @@ public sealed class DifferentialDataVaultPolicyTests
 
         // The verb's own logic on the two Casbin files. The folder form (`policy check policies/`) also reads
         // fields.csv, jurisdictions.csv… as policies; see docs/policy-model.md, "Checking".
-        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([Path.Combine(folder, "model.conf"), Path.Combine(folder, "policy.csv")], out var summary);
+        var errors = DataVault.Vault.PolicyFiles.PolicyCheck.Run([Path.Combine(folder, "model.conf"), Path.Combine(folder, "policy.csv")], out var summary);
 
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         Assert.Equal("ok: 1 model(s), 1 policy file(s)", summary);
@@ -132,7 +132,7 @@ public sealed class DifferentialDataVaultPolicyTests
     {
         RequirePolicy();
 
-        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([DataVaultPolicy.Folder], out var summary);
+        var errors = DataVault.Vault.PolicyFiles.PolicyCheck.Run([DataVaultPolicy.Folder], out var summary);
 
         Assert.True(errors.Count == 0, string.Join('\n', errors));
         Assert.Equal("ok: 1 DataVault policy folder(s), 0 other model(s), 0 other policy file(s)", summary);
@@ -151,7 +151,7 @@ public sealed class DifferentialDataVaultPolicyTests
         var lineCount = File.ReadAllLines(policyFile).Length;
         File.AppendAllText(policyFile, "p, district_analyst, *, *, hiv_status, exists, statistics\n");
 
-        var errors = DataVault.Vault.PolicyBench.PolicyCheck.Run([copy], out _);
+        var errors = DataVault.Vault.PolicyFiles.PolicyCheck.Run([copy], out _);
 
         var error = Assert.Single(errors);
         Assert.Equal($"{policyFile}:{lineCount + 1}:25: L5 field 'hiv_status' under a department wildcard: only its statutory department may be named", error.ToString());
@@ -161,7 +161,7 @@ public sealed class DifferentialDataVaultPolicyTests
     public void Check_DraftTextWithErrors_ReportsEachAtItsLineAndCell()
     {
         RequirePolicy();
-        var (folder, loadErrors) = DataVault.Vault.PolicyBench.DataVaultPolicyFolder.Load(DataVaultPolicy.Folder);
+        var (folder, loadErrors) = DataVault.Vault.PolicyFiles.DataVaultPolicyFolder.Load(DataVaultPolicy.Folder);
         Assert.Empty(loadErrors);
         const string draft = """
             g4, none, exists

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 
 namespace DataVault.Tests.Policy;
 

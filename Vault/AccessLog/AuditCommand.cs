@@ -13,7 +13,7 @@ internal static class AuditCommand
             Description = "检查点文件（可重复）：存储的日志必须是其一致延伸，否则视为回滚 / A checkpoint file kept outside the database (repeatable): the stored log must extend it, else it was rolled back",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var verify = new Command("verify", "检查整个访问日志:每条记录与其哈希、每个签名树头 / Check every access-log entry against its hash and every signed tree head") { checkpoints };
+        var verify = new Command("verify", "检查整个访问日志：每条记录与其哈希、每个签名树头 / Check every access-log entry against its hash and every signed tree head") { checkpoints };
         verify.SetAction(async (parseResult, cancellationToken) =>
         {
             var output = parseResult.InvocationConfiguration.Output;

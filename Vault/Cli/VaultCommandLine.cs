@@ -19,7 +19,7 @@ internal static class VaultCommandLine
         root.Subcommands.Add(SeedCommand.Create());
         root.Subcommands.Add(ImportCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
-        root.Subcommands.Add(PolicyBench.PolicyCommands.Create());
+        root.Subcommands.Add(PolicyFiles.PolicyCommands.Create());
         root.Subcommands.Add(IdentityVerbs.ClientsCommand());
         root.Subcommands.Add(IdentityVerbs.UsersCommand());
         return await root.Parse(args).InvokeAsync();

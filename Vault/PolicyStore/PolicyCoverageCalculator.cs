@@ -1,6 +1,6 @@
 using DataVault.Identity.Units;
 using DataVault.Policy;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Schema;
 
 namespace DataVault.Vault.PolicyStore;

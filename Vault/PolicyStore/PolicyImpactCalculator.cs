@@ -4,7 +4,7 @@ using DataVault.Identity.Management;
 using DataVault.Identity.Units;
 using DataVault.Policy;
 using DataVault.Vault.Jurisdictions;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Storage;
@@ -229,8 +229,8 @@ internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbCo
             var people = Count(tally.ResidentJurisdictions);
             var who = key.Department is null ? key.Role : $"{key.Role}:{key.Department}";
             var summary = isGain
-                ? string.Create(CultureInfo.InvariantCulture, $"+{officials} 名人员 ({tally.Units.Count} 个 {who} 单位) 可按用途 {key.Purpose} 以 {key.After.Name()} 查看 {people:N0} 名居民的 {key.Field}（原为 {key.Before.Name()}） / +{officials} officials ({tally.Units.Count} {who} units) can now see {key.Field} at {key.After.Name()} (was {key.Before.Name()}) for {key.Purpose}, for {people:N0} residents")
-                : string.Create(CultureInfo.InvariantCulture, $"−{officials} 名人员 ({tally.Units.Count} 个 {who} 单位) 按用途 {key.Purpose} 查看 {people:N0} 名居民的 {key.Field} 降为 {key.After.Name()}（原为 {key.Before.Name()}） / −{officials} officials ({tally.Units.Count} {who} units) drop to {key.After.Name()} (was {key.Before.Name()}) on {key.Field} for {key.Purpose}, for {people:N0} residents");
+                ? string.Create(CultureInfo.InvariantCulture, $"+{officials} 名人员（{tally.Units.Count} 个 {who} 单位） 可按用途 {key.Purpose} 以 {key.After.Name()} 查看 {people:N0} 名居民的 {key.Field}（原为 {key.Before.Name()}） / +{officials} officials ({tally.Units.Count} {who} units) can now see {key.Field} at {key.After.Name()} (was {key.Before.Name()}) for {key.Purpose}, for {people:N0} residents")
+                : string.Create(CultureInfo.InvariantCulture, $"−{officials} 名人员（{tally.Units.Count} 个 {who} 单位） 按用途 {key.Purpose} 查看 {people:N0} 名居民的 {key.Field} 降为 {key.After.Name()}（原为 {key.Before.Name()}） / −{officials} officials ({tally.Units.Count} {who} units) drop to {key.After.Name()} (was {key.Before.Name()}) on {key.Field} for {key.Purpose}, for {people:N0} residents");
             list.Add(new PolicyImpactChange(isGain ? "gain" : "loss", key.Role, key.Department, key.Purpose, key.Field, levels[key.Field],
                 key.Before.Name(), key.After.Name(), tally.Units.Count, officials, people, jurisdictions, summary));
         }

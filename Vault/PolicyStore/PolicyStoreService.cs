@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;

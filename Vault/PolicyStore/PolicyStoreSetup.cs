@@ -1,4 +1,4 @@
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Residents;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,5 @@
 using DataVault.Policy;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
 using Microsoft.EntityFrameworkCore;

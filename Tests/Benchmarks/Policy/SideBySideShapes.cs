@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using DataVault.Vault.Jurisdictions;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 
 namespace DataVault.Benchmarks.Policy;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using DataVault.Tests.Policy;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Views;
 

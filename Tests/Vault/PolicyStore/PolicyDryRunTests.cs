@@ -3,7 +3,7 @@ using DataVault.Identity.Units;
 using DataVault.Policy;
 using DataVault.Tests.Vault.Api;
 using DataVault.Vault.Jurisdictions;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;

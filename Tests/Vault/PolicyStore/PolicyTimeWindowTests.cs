@@ -3,7 +3,7 @@ using DataVault.Identity.Units;
 using DataVault.Policy;
 using DataVault.Tests.Policy;
 using DataVault.Tests.Vault.Api;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Views;
 using Microsoft.AspNetCore.TestHost;

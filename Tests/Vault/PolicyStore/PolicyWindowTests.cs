@@ -1,5 +1,5 @@
 using DataVault.Tests.Policy;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 
 namespace DataVault.Tests.Vault.PolicyStore;
 

@@ -1,5 +1,5 @@
 using DataVault.Identity.Units;
-using DataVault.Vault.PolicyBench;
+using DataVault.Vault.PolicyFiles;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Views;

@@ -1,6 +1,6 @@
 using DataVault.Policy;
 
-namespace DataVault.Vault.PolicyBench;
+namespace DataVault.Vault.PolicyFiles;
 
 /// <summary>
 /// <c>policy check</c>: finds the models (files whose content has <c>[request_definition]</c>) and policies

@@ -3,7 +3,7 @@ using DataVault.Policy;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Schema;
 
-namespace DataVault.Vault.PolicyBench;
+namespace DataVault.Vault.PolicyFiles;
 
 /// <summary>
 /// DataVault's own policy folder (<c>policies/</c>): the Casbin model and hand-written rules, composed

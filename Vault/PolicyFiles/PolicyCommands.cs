@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using DataVault.Policy;
 
-namespace DataVault.Vault.PolicyBench;
+namespace DataVault.Vault.PolicyFiles;
 
 /// <summary>
 /// The <c>policy</c> verbs, a privacy officer's test bench (issue 3, item 8). None needs the database:

@@ -1,7 +1,7 @@
 using System.Globalization;
 using DataVault.Policy;
 
-namespace DataVault.Vault.PolicyBench;
+namespace DataVault.Vault.PolicyFiles;
 
 /// <summary>
 /// A time window on one hand-written <c>p</c> rule: the rule decides from <see cref="From"/>
