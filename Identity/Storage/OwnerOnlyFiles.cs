@@ -6,40 +6,31 @@ namespace DataVault.Identity.Storage;
 /// The data directory and the embedded stores in it are readable by the vault's own account only:
 /// directory 0700, database files 0600 (issue 14, item 9). SQLite gives its <c>-wal</c> and
 /// <c>-shm</c> files the mode of the database file, so creating that file 0600 before SQLite first
-/// opens it covers all three. A store made before this existed is tightened on first use. No-op on
-/// Windows, where ACLs inherited from the parent decide.
+/// opens it covers all three. A store made before this existed is tightened at each start
+/// (<see cref="TightenDataDirectory"/>). No-op on Windows, where ACLs inherited from the parent decide.
 /// </summary>
 public static class OwnerOnlyFiles
 {
     public const UnixFileMode Directory0700 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     public const UnixFileMode File0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private static readonly string[] SqliteCompanions = ["", "-wal", "-shm", "-journal"];
-
     // Each path is prepared once per process: contexts are created per request.
     private static readonly ConcurrentDictionary<string, string> Prepared = new(StringComparer.Ordinal);
 
-    /// <summary>The full path of <paramref name="fileName"/> in <paramref name="dataDirectory"/>, with both made owner-only.</summary>
+    /// <summary>The full path of <paramref name="fileName"/> in <paramref name="dataDirectory"/>, both created owner-only if missing.</summary>
     public static string SqliteStore(string dataDirectory, string fileName) =>
         Prepared.GetOrAdd(Path.GetFullPath(Path.Combine(dataDirectory, fileName)), static path =>
         {
             EnsureDirectory(Path.GetDirectoryName(path)!);
-            if (!OperatingSystem.IsWindows())
+            if (!OperatingSystem.IsWindows() && !File.Exists(path))
             {
-                if (!File.Exists(path))
+                try
                 {
-                    try
-                    {
-                        using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = File0600 });
-                    }
-                    catch (IOException) when (File.Exists(path))
-                    {
-                        // Another process created it first; it is tightened below like any existing file.
-                    }
+                    using var _ = new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = File0600 });
                 }
-                foreach (var suffix in SqliteCompanions)
+                catch (IOException) when (File.Exists(path))
                 {
-                    Tighten(path + suffix, File0600);
+                    // Another process created it first, with the same mode.
                 }
             }
             return path;

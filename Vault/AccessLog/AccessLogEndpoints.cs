@@ -2,6 +2,7 @@ using DataVault.Identity.Units;
 using DataVault.Vault.Api;
 using DataVault.Vault.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace DataVault.Vault.AccessLog;
 
@@ -40,7 +41,7 @@ internal static class AccessLogEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        log.MapGet("/{logId}/checkpoint/key", (string logId, TreeHeadSigner signer, Microsoft.Extensions.Options.IOptions<AccessLogOptions> options) =>
+        log.MapGet("/{logId}/checkpoint/key", (string logId, TreeHeadSigner signer, IOptions<AccessLogOptions> options) =>
                 IsLogId(logId)
                     ? Results.Text(CheckpointNote.VerifierKey(CheckpointNote.Origin(options.Value.CheckpointOrigin, logId), signer.PublicKey) + "\n", "text/plain; charset=utf-8")
                     : NoSuchLog())
@@ -102,14 +103,14 @@ internal static class AccessLogEndpoints
     }
 
     private static async Task<IResult> CheckpointAsync(string logId, AccessLogReader reader, TreeHeadSigner signer,
-        Microsoft.Extensions.Options.IOptions<AccessLogOptions> options, HttpContext http, CancellationToken cancellationToken)
+        IOptions<AccessLogOptions> options, HttpContext http, CancellationToken cancellationToken)
     {
         if (!IsLogId(logId) || await reader.LatestTreeHeadAsync(logId, cancellationToken) is not { } head)
         {
             return NoSuchLog();
         }
         // Fail closed: a head whose stored signature does not verify was written by someone else.
-        if (head.KeyId != signer.KeyId || !TreeHeadSigner.Verify(signer.PublicKey, logId, head.TreeSize, head.SignedAt.ToUnixTimeMilliseconds(), head.RootHash, head.Signature))
+        if (!signer.SignedHead(head.KeyId, logId, head.TreeSize, head.SignedAt.ToUnixTimeMilliseconds(), head.RootHash, head.Signature))
         {
             return ProblemCatalog.Problem(ProblemCatalog.AccessLogUnavailable,
                 "最新树头的签名无法验证，不予签发检查点 / The newest tree head's stored signature does not verify; no checkpoint is issued for it.");

@@ -71,7 +71,7 @@ internal sealed class AccessLogVerifier(IDbContextFactory<VaultDbContext> dbFact
             for (; nextHead < treeHeads.Count && treeHeads[nextHead].TreeSize <= size; nextHead++)
             {
                 var head = treeHeads[nextHead];
-                if (head.KeyId != signer.KeyId || !TreeHeadSigner.Verify(signer.PublicKey, logId, head.TreeSize, head.SignedAtUnixMs, head.RootHash, head.Signature))
+                if (!signer.SignedHead(head.KeyId, logId, head.TreeSize, head.SignedAtUnixMs, head.RootHash, head.Signature))
                 {
                     return new LogProblem(logId, null, $"the tree head at size {head.TreeSize} does not carry a valid signature of this vault's log key");
                 }

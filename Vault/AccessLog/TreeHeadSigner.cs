@@ -34,40 +34,34 @@ internal sealed class TreeHeadSigner
 
     public static string KeyIdOf(byte[] publicKey) => Convert.ToHexString(SHA256.HashData(publicKey), 0, 8).ToLowerInvariant();
 
-    public byte[] Sign(string logId, long treeSize, long signedAtUnixMs, ReadOnlySpan<byte> rootHash)
-    {
-        var signer = new Ed25519Signer();
-        signer.Init(true, _privateKey);
-        var payload = Payload(logId, treeSize, signedAtUnixMs, rootHash);
-        signer.BlockUpdate(payload, 0, payload.Length);
-        return signer.GenerateSignature();
-    }
+    public byte[] Sign(string logId, long treeSize, long signedAtUnixMs, ReadOnlySpan<byte> rootHash) =>
+        SignBytes(Payload(logId, treeSize, signedAtUnixMs, rootHash));
+
+    /// <summary>Whether a stored head was signed by this key: the key id names it and the signature verifies.</summary>
+    public bool SignedHead(string keyId, string logId, long treeSize, long signedAtUnixMs, byte[] rootHash, byte[] signature) =>
+        keyId == KeyId && Verify(PublicKey, logId, treeSize, signedAtUnixMs, rootHash, signature);
 
     /// <summary>An Ed25519 signature over a C2SP note's text (<see cref="CheckpointNote.Body"/>).</summary>
-    public byte[] SignNote(string body)
+    public byte[] SignNote(string body) => SignBytes(Encoding.UTF8.GetBytes(body));
+
+    public static bool VerifyNote(byte[] publicKey, string body, byte[] signature) => VerifyBytes(publicKey, Encoding.UTF8.GetBytes(body), signature);
+
+    public static bool Verify(byte[] publicKey, string logId, long treeSize, long signedAtUnixMs, ReadOnlySpan<byte> rootHash, byte[] signature) =>
+        VerifyBytes(publicKey, Payload(logId, treeSize, signedAtUnixMs, rootHash), signature);
+
+    private byte[] SignBytes(byte[] message)
     {
         var signer = new Ed25519Signer();
         signer.Init(true, _privateKey);
-        var text = Encoding.UTF8.GetBytes(body);
-        signer.BlockUpdate(text, 0, text.Length);
+        signer.BlockUpdate(message, 0, message.Length);
         return signer.GenerateSignature();
     }
 
-    public static bool VerifyNote(byte[] publicKey, string body, byte[] signature)
+    private static bool VerifyBytes(byte[] publicKey, byte[] message, byte[] signature)
     {
         var verifier = new Ed25519Signer();
         verifier.Init(false, new Ed25519PublicKeyParameters(publicKey));
-        var text = Encoding.UTF8.GetBytes(body);
-        verifier.BlockUpdate(text, 0, text.Length);
-        return verifier.VerifySignature(signature);
-    }
-
-    public static bool Verify(byte[] publicKey, string logId, long treeSize, long signedAtUnixMs, ReadOnlySpan<byte> rootHash, byte[] signature)
-    {
-        var verifier = new Ed25519Signer();
-        verifier.Init(false, new Ed25519PublicKeyParameters(publicKey));
-        var payload = Payload(logId, treeSize, signedAtUnixMs, rootHash);
-        verifier.BlockUpdate(payload, 0, payload.Length);
+        verifier.BlockUpdate(message, 0, message.Length);
         return verifier.VerifySignature(signature);
     }
 

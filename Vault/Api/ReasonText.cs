@@ -23,15 +23,13 @@ public static class ReasonText
             return $"须为 {minLength} 到 {maxLength} 个字符 / must be {minLength} to {maxLength} characters";
         }
         var meaningful = reason.Where(char.IsLetterOrDigit).ToList();
-        var letters = meaningful.Count(char.IsLetter);
-        if (letters < MinLetters || meaningful.Distinct().Count() < MinDistinct || IsRepetition(reason))
-        {
-            return "请写明具体原因，不能是重复的字符或只有数字符号 / state an actual reason: not a repeated character or pattern, not only digits and symbols";
-        }
-        var mostCommon = meaningful.GroupBy(c => c).Max(g => g.Count());
-        return mostCommon * 2 > meaningful.Count
-            ? "请写明具体原因，不能是重复的字符或只有数字符号 / state an actual reason: not a repeated character or pattern, not only digits and symbols"
-            : null;
+        var saysSomething = meaningful.Count(char.IsLetter) >= MinLetters
+            && meaningful.Distinct().Count() >= MinDistinct
+            && meaningful.GroupBy(c => c).Max(g => g.Count()) * 2 <= meaningful.Count
+            && !IsRepetition(reason);
+        return saysSomething
+            ? null
+            : "请写明具体原因，不能是重复的字符或只有数字符号 / state an actual reason: not a repeated character or pattern, not only digits and symbols";
     }
 
     // "abababab", "测试测试测试": the whole text is one short unit over and over.

@@ -1,4 +1,5 @@
 using DataVault.Identity;
+using DataVault.Identity.Storage;
 using DataVault.Vault.Aggregates;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
@@ -14,6 +15,7 @@ using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
 using DataVault.Vault.Web;
+using Microsoft.Extensions.Options;
 
 namespace DataVault.Vault.Hosting;
 
@@ -110,7 +112,7 @@ public static class VaultHost
     /// <summary>Brings the store up to date before the first request (migrations, first-run keys, demo data).</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
-        DataVault.Identity.Storage.OwnerOnlyFiles.TightenDataDirectory(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VaultOptions>>().Value.DataDirectory);
+        OwnerOnlyFiles.TightenDataDirectory(app.Services.GetRequiredService<IOptions<VaultOptions>>().Value.DataDirectory);
         await app.Services.MigrateVaultStorageAsync(cancellationToken);
         await app.Services.PrepareIdentityStoreAsync(cancellationToken);
     }

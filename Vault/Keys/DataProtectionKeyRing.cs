@@ -76,8 +76,8 @@ internal sealed class StoreXmlRepository(VaultDbContextFactory dbs) : IXmlReposi
 
 /// <summary>
 /// Encrypts a Data Protection key element with AES-256-GCM under the key ring's data-protection key:
-/// <c>&lt;encryptedKey keyId="dp-v1"&gt;base64(nonce 12 ‖ ciphertext ‖ tag 16)&lt;/encryptedKey&gt;</c>,
-/// the associated data being the label and the key id, so an element cannot be moved between keys.
+/// <c>&lt;encryptedKey scheme="aes-256-gcm/key-ring"&gt;base64(nonce 12 ‖ ciphertext ‖ tag 16)&lt;/encryptedKey&gt;</c>,
+/// the associated data being a fixed label, so the ciphertext cannot be passed off as another kind of sealed value.
 /// </summary>
 internal sealed class KeyRingXmlEncryptor(KeyRing keys) : IXmlEncryptor
 {
