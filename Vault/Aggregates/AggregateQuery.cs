@@ -215,8 +215,8 @@ internal sealed class AggregateQuery(
                     query = query.Where(r => string.Compare(r.Id, after) > 0);
                 }
                 page = needsData
-                    ? await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.CommunityCode, r.GridCode, r.Data)).ToListAsync(cancellationToken)
-                    : await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.CommunityCode, r.GridCode, null)).ToListAsync(cancellationToken);
+                    ? await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data)).ToListAsync(cancellationToken)
+                    : await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, null)).ToListAsync(cancellationToken);
             }
             foreach (var r in page)
             {
@@ -239,11 +239,13 @@ internal sealed class AggregateQuery(
                 }
                 if (resolution == Fidelity.Exists)
                 {
-                    Count(leaf, ResidentBlob.Decode(r.Data!).Any(e => e.Key == field.Key) ? Recorded : Unrecorded);
+                    // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
+                    var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
+                    Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
                 }
                 else
                 {
-                    var values = codec.Open(r.Id, r.CommunityCode, r.Data!, key => key == field.Key);
+                    var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
                     Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
                 }
             }
@@ -282,5 +284,8 @@ internal sealed class AggregateQuery(
         return [.. domain, .. extra, Unrecorded];
     }
 
-    private sealed record ResidentSlice(string Id, string CommunityCode, string? GridCode, byte[]? Data);
+    private sealed record ResidentSlice(string Id, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode, int Version, byte[]? Data)
+    {
+        public RecordAddress Address => new(Id, DistrictCode, StreetCode, CommunityCode, GridCode, Version);
+    }
 }

@@ -41,11 +41,11 @@ internal static class KeysCommand
             await using var app = await VaultCommandLine.BuildHostAsync(ct);
             var rotation = app.Services.GetRequiredService<ResidentRotation>();
             var report = await rotation.RotateAsync(lvl, d, Math.Max(1, parse.GetValue(batch)),
-                p => Console.Error.WriteLine($"keys rotate: batch {p.Batches}: {p.RowsScanned:N0} residents scanned, {p.ValuesReencrypted:N0} values re-encrypted"), ct);
+                p => Console.Error.WriteLine($"keys rotate: batch {p.Batches}: {p.RowsScanned:N0} residents scanned, {p.RowsResealed:N0} re-sealed"), ct);
             Console.WriteLine(report.Resumed
                 ? $"resumed an unfinished rotation of {report.OldKeyIds.Count} key(s)"
                 : $"rotated: {report.NewKeyIds.Count} new key version(s): {string.Join(", ", report.NewKeyIds)}");
-            Console.WriteLine($"re-encrypted {report.ValuesReencrypted:N0} values in {report.RowsScanned:N0} residents");
+            Console.WriteLine($"re-sealed {report.RowsResealed:N0} of {report.RowsScanned:N0} residents");
             foreach (var r in report.Retired)
             {
                 Console.WriteLine($"  {r.KeyId}: {r.Outcome}");

@@ -153,14 +153,16 @@ internal static class EnvelopeFormat
         return at;
     }
 
-    private static int WritePrefixed(Span<byte> destination, ReadOnlySpan<byte> value)
+    /// <summary>lp(x): a 4-byte big-endian length, then x.</summary>
+    public static int WritePrefixed(Span<byte> destination, ReadOnlySpan<byte> value)
     {
         BinaryPrimitives.WriteInt32BigEndian(destination, value.Length);
         value.CopyTo(destination[4..]);
         return 4 + value.Length;
     }
 
-    private static int WritePrefixed(Span<byte> destination, string value)
+    /// <summary>lp(UTF-8 x).</summary>
+    public static int WritePrefixed(Span<byte> destination, string value)
     {
         var length = Encoding.UTF8.GetBytes(value, destination[4..]);
         BinaryPrimitives.WriteInt32BigEndian(destination, length);

@@ -32,8 +32,12 @@ internal sealed class FieldCipher(KeyRing keyRing)
     public DataKey KeyForSeal(FieldSlot slot)
     {
         CheckSlot(slot);
-        return keyRing.AcquireForEncryption(slot.Level, slot.JurisdictionCode.AsSpan(0, 6));
+        return KeyForSeal<FieldSlot>(slot);
     }
+
+    /// <summary>As <see cref="KeyForSeal(FieldSlot)"/> for any envelope slot (a resident record's level bucket).</summary>
+    public DataKey KeyForSeal<TSlot>(TSlot slot)
+        where TSlot : IEnvelopeSlot => keyRing.AcquireForEncryption(slot.Level, slot.DistrictCode);
 
     /// <summary>The size of the envelope sealing <paramref name="plaintextLength"/> bytes under <paramref name="key"/>.</summary>
     public static int SealedSize(DataKey key, int plaintextLength) => EnvelopeFormat.EnvelopeSize(key.KeyIdAscii.Length, plaintextLength);
@@ -42,9 +46,10 @@ internal sealed class FieldCipher(KeyRing keyRing)
     /// Encrypts <paramref name="plaintext"/> for <paramref name="slot"/> into <paramref name="envelope"/>,
     /// exactly <see cref="SealedSize"/> bytes, under a key from <see cref="KeyForSeal"/>.
     /// </summary>
-    public static void SealInto(FieldSlot slot, DataKey key, ReadOnlySpan<byte> plaintext, Span<byte> envelope)
+    public static void SealInto<TSlot>(TSlot slot, DataKey key, ReadOnlySpan<byte> plaintext, Span<byte> envelope)
+        where TSlot : IEnvelopeSlot
     {
-        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.JurisdictionCode.AsSpan(0, 6)))
+        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.DistrictCode))
         {
             throw new ArgumentException("The key is not the slot's (level, district) key.", nameof(key));
         }
@@ -56,12 +61,12 @@ internal sealed class FieldCipher(KeyRing keyRing)
         var nonce = envelope.Slice(headerLength, EnvelopeFormat.NonceSize);
         NonceSource.Fill(nonce);
 
-        var maxAad = EnvelopeFormat.MaxAssociatedDataSize(slot, headerLength);
+        var maxAad = slot.MaxAssociatedDataSize(headerLength);
         byte[]? rented = null;
         var aad = maxAad <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxAad));
         try
         {
-            var aadLength = EnvelopeFormat.WriteAssociatedData(slot, envelope[..headerLength], aad);
+            var aadLength = slot.WriteAssociatedData(envelope[..headerLength], aad);
             key.Aead.Encrypt(nonce, aad[..aadLength], plaintext, envelope[(headerLength + EnvelopeFormat.NonceSize)..]);
         }
         finally
@@ -76,6 +81,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
     /// <summary>Decrypts an envelope sealed for exactly this <paramref name="slot"/>; throws <see cref="EnvelopeException"/> otherwise.</summary>
     public byte[] Open(FieldSlot slot, ReadOnlySpan<byte> envelope)
     {
+        CheckSlot(slot);
         var key = KeyFor(slot, envelope, out var parts);
         var plaintext = new byte[parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize];
         Decrypt(slot, key, parts, plaintext);
@@ -88,6 +94,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
     /// </summary>
     public string OpenString(FieldSlot slot, ReadOnlySpan<byte> envelope)
     {
+        CheckSlot(slot);
         var key = KeyFor(slot, envelope, out var parts);
         var length = parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize;
         byte[]? rented = null;
@@ -108,35 +115,59 @@ internal sealed class FieldCipher(KeyRing keyRing)
         }
     }
 
-    /// <summary>Parses the envelope and finds its data key, checking that the key belongs to the slot.</summary>
-    private DataKey KeyFor(FieldSlot slot, ReadOnlySpan<byte> envelope, out EnvelopeParts parts)
+    /// <summary>The plaintext length of a well-formed envelope (its ciphertext without the tag); throws <see cref="EnvelopeException"/> otherwise.</summary>
+    public static int PlaintextLength<TSlot>(TSlot slot, ReadOnlySpan<byte> envelope)
+        where TSlot : IEnvelopeSlot =>
+        EnvelopeFormat.TryParse(envelope, out var parts) is { } malformed
+            ? throw new EnvelopeException(malformed, slot.RecordId, slot.PartName)
+            : parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize;
+
+    /// <summary>
+    /// Decrypts an envelope sealed for exactly this <paramref name="slot"/> into <paramref name="plaintext"/>,
+    /// exactly <see cref="PlaintextLength"/> bytes (the caller owns and clears the buffer); throws
+    /// <see cref="EnvelopeException"/> when it is malformed, under an unknown key or does not authenticate.
+    /// </summary>
+    public void OpenInto<TSlot>(TSlot slot, ReadOnlySpan<byte> envelope, Span<byte> plaintext)
+        where TSlot : IEnvelopeSlot
     {
-        CheckSlot(slot);
+        var key = KeyFor(slot, envelope, out var parts);
+        if (plaintext.Length != parts.CiphertextAndTag.Length - EnvelopeFormat.TagSize)
+        {
+            throw new ArgumentException("The plaintext buffer must be exactly the envelope's plaintext length.", nameof(plaintext));
+        }
+        Decrypt(slot, key, parts, plaintext);
+    }
+
+    /// <summary>Parses the envelope and finds its data key, checking that the key belongs to the slot.</summary>
+    private DataKey KeyFor<TSlot>(TSlot slot, ReadOnlySpan<byte> envelope, out EnvelopeParts parts)
+        where TSlot : IEnvelopeSlot
+    {
         if (EnvelopeFormat.TryParse(envelope, out parts) is { } malformed)
         {
-            throw new EnvelopeException(malformed, slot.RecordId, slot.FieldKey);
+            throw new EnvelopeException(malformed, slot.RecordId, slot.PartName);
         }
         var key = keyRing.FindForDecryption(parts.KeyIdAscii, out var missing)
-            ?? throw new EnvelopeException(missing ?? EnvelopeFailure.UnknownKey, slot.RecordId, slot.FieldKey, parts.KeyId);
+            ?? throw new EnvelopeException(missing ?? EnvelopeFailure.UnknownKey, slot.RecordId, slot.PartName, parts.KeyId);
         // The associated data already binds the level and district; this check only turns a
         // moved value into a precise message instead of a generic authentication failure.
-        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.JurisdictionCode.AsSpan(0, 6)))
+        if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.DistrictCode))
         {
-            throw new EnvelopeException(EnvelopeFailure.KeyNotForSlot, slot.RecordId, slot.FieldKey, parts.KeyId);
+            throw new EnvelopeException(EnvelopeFailure.KeyNotForSlot, slot.RecordId, slot.PartName, parts.KeyId);
         }
         return key;
     }
 
     /// <summary>Decrypts into <paramref name="plaintext"/> (exactly the plaintext length); throws when the tag does not verify.</summary>
-    private static void Decrypt(FieldSlot slot, DataKey key, EnvelopeParts parts, Span<byte> plaintext)
+    private static void Decrypt<TSlot>(TSlot slot, DataKey key, EnvelopeParts parts, Span<byte> plaintext)
+        where TSlot : IEnvelopeSlot
     {
-        var maxAad = EnvelopeFormat.MaxAssociatedDataSize(slot, parts.Header.Length);
+        var maxAad = slot.MaxAssociatedDataSize(parts.Header.Length);
         byte[]? rented = null;
         var aad = maxAad <= StackLimit ? stackalloc byte[StackLimit] : (rented = ArrayPool<byte>.Shared.Rent(maxAad));
         bool ok;
         try
         {
-            var aadLength = EnvelopeFormat.WriteAssociatedData(slot, parts.Header, aad);
+            var aadLength = slot.WriteAssociatedData(parts.Header, aad);
             ok = key.Aead.TryDecrypt(parts.Nonce, aad[..aadLength], parts.CiphertextAndTag, plaintext);
         }
         finally
@@ -148,7 +179,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
         }
         if (!ok)
         {
-            throw new EnvelopeException(EnvelopeFailure.AuthenticationFailed, slot.RecordId, slot.FieldKey, parts.KeyId);
+            throw new EnvelopeException(EnvelopeFailure.AuthenticationFailed, slot.RecordId, slot.PartName, parts.KeyId);
         }
     }
 

@@ -1,168 +1,169 @@
 using System.Text;
+using DataVault.Vault.Schema;
 
 namespace DataVault.Vault.Residents;
 
-/// <summary>One entry of a resident blob: a field key and its bytes (UTF-8 for L1/L2, an envelope for L3+).</summary>
-internal readonly record struct BlobEntry(string Key, bool IsEnvelope, ReadOnlyMemory<byte> Bytes);
-
 /// <summary>
-/// The compact binary form of a resident's field values (docs/storage.md, "Resident blob"):
+/// Layout 2 of a resident record (docs/storage.md, "Resident record, layout 2"): one AEAD envelope per
+/// sensitivity level, every level the schema declares present for every resident whatever it holds,
+/// each padded to its level's size (<see cref="BucketSizes"/>). At rest a row shows its routing columns
+/// and nothing else: no field key, no count of facts, no value length.
 /// <code>
-/// blob  = version:u8 (=1) count:varint entry*
-/// entry = keyLength:u8 key:ASCII kind:u8 (0 plain UTF-8, 1 envelope) length:varint bytes
+/// blob    = layout:u8 (=2) bucketCount:u8 bucket*            buckets in ascending level order
+/// bucket  = level:u8 envelopeLength:varint envelope          envelope: docs/encryption.md
+/// content = count:varint entry* zero*                        a bucket's plaintext, padded with zero bytes
+/// entry   = keyLength:u8 key:ASCII valueLength:varint value:UTF-8     entries in ordinal key order
 /// </code>
-/// Field keys are stored by name, not by position, so reordering or adding lines in
-/// <c>policies/fields.csv</c> never changes the meaning of stored data. Entries are sorted by key
-/// so the same values always encode to the same layout.
+/// Field keys stay names inside the content (as in layout 1), so reordering or adding lines in
+/// <c>policies/fields.csv</c> never changes the meaning of stored data.
 /// </summary>
 internal static class ResidentBlob
 {
-    public const byte FormatVersion = 1;
+    public const byte Layout1 = 1;
+    public const byte Layout2 = 2;
 
-    public static byte[] Encode(IReadOnlyList<BlobEntry> entries)
+    /// <summary>The layout byte of a stored blob (0 for an empty one).</summary>
+    public static byte LayoutOf(ReadOnlySpan<byte> blob) => blob.IsEmpty ? (byte)0 : blob[0];
+
+    public const int PrefixSize = 2;
+
+    /// <summary>The size of a bucket's level and length, before its envelope.</summary>
+    public static int BucketHeaderSize(int envelopeLength) => 1 + Varint.Size((uint)envelopeLength);
+
+    public static int WritePrefix(Span<byte> blob, int bucketCount)
     {
-        var copy = new BlobEntry[entries.Count];
-        for (var i = 0; i < copy.Length; i++)
-        {
-            copy[i] = entries[i];
-        }
-        return Encode(copy.AsSpan());
+        blob[0] = Layout2;
+        blob[1] = checked((byte)bucketCount);
+        return PrefixSize;
     }
 
-    /// <summary>Encodes <paramref name="entries"/> (sorted in place by key) into one exactly sized array.</summary>
-    public static byte[] Encode(Span<BlobEntry> entries)
+    /// <summary>Writes a bucket's header at <paramref name="pos"/>; returns where its envelope goes.</summary>
+    public static int WriteBucketHeader(Span<byte> blob, int pos, SensitivityLevel level, int envelopeLength)
     {
-        entries.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var size = PrefixSize(entries.Length);
-        foreach (var e in entries)
-        {
-            size += EntrySize(e.Key, e.Bytes.Length);
-        }
-        var blob = new byte[size];
-        var pos = WritePrefix(blob, entries.Length);
-        foreach (var e in entries)
-        {
-            pos = WriteEntryHeader(blob, pos, e.Key, e.IsEnvelope, e.Bytes.Length);
-            e.Bytes.Span.CopyTo(blob.AsSpan(pos));
-            pos += e.Bytes.Length;
-        }
-        return blob;
+        blob[pos++] = (byte)level;
+        Varint.Write(blob, ref pos, (uint)envelopeLength);
+        return pos;
     }
 
-    // The pieces of an encoding, for a writer that fills entries in place (ResidentCodec.Seal encrypts
-    // each value straight into the blob). Entries must be written in ordinal key order.
-
-    /// <summary>The size of the format version and the entry count.</summary>
-    public static int PrefixSize(int count) => 1 + VarintSize((uint)count);
-
-    /// <summary>The size of one entry: key length, key, kind, value length and <paramref name="length"/> value bytes.</summary>
-    public static int EntrySize(string key, int length)
+    /// <summary>The size of one content entry holding <paramref name="valueLength"/> UTF-8 bytes.</summary>
+    public static int EntrySize(string key, int valueLength)
     {
         if (key.Length is 0 or > 255 || !Ascii.IsValid(key))
         {
             throw new ArgumentException("a field key is 1..255 ASCII characters", nameof(key));
         }
-        return 1 + key.Length + 1 + VarintSize((uint)length) + length;
+        return 1 + key.Length + Varint.Size((uint)valueLength) + valueLength;
     }
 
-    /// <summary>Writes the format version and the entry count; returns where the first entry starts.</summary>
-    public static int WritePrefix(Span<byte> blob, int count)
+    public static int ContentPrefixSize(int count) => Varint.Size((uint)count);
+
+    public static int WriteContentPrefix(Span<byte> content, int count)
     {
-        blob[0] = FormatVersion;
-        var pos = 1;
-        WriteVarint(blob, ref pos, (uint)count);
+        var pos = 0;
+        Varint.Write(content, ref pos, (uint)count);
         return pos;
     }
 
-    /// <summary>Writes an entry's header at <paramref name="pos"/>; returns where its <paramref name="length"/> value bytes go.</summary>
-    public static int WriteEntryHeader(Span<byte> blob, int pos, string key, bool isEnvelope, int length)
+    /// <summary>Writes an entry's key and length at <paramref name="pos"/>; returns where its value bytes go.</summary>
+    public static int WriteEntryHeader(Span<byte> content, int pos, string key, int valueLength)
     {
-        blob[pos++] = (byte)key.Length;
-        pos += Encoding.ASCII.GetBytes(key, blob[pos..]);
-        blob[pos++] = isEnvelope ? (byte)1 : (byte)0;
-        WriteVarint(blob, ref pos, (uint)length);
+        content[pos++] = (byte)key.Length;
+        pos += Encoding.ASCII.GetBytes(key, content[pos..]);
+        Varint.Write(content, ref pos, (uint)valueLength);
         return pos;
     }
 
-    public static List<BlobEntry> Decode(ReadOnlyMemory<byte> blob)
-    {
-        var reader = new Reader(blob.Span);
-        var entries = new List<BlobEntry>(Math.Min(reader.Count, 256));
-        while (reader.Next(out var entry))
-        {
-            entries.Add(new BlobEntry(Encoding.ASCII.GetString(entry.KeyAscii), entry.IsEnvelope, blob.Slice(entry.Offset, entry.Bytes.Length)));
-        }
-        return entries;
-    }
-
-    /// <summary>One entry as <see cref="Reader"/> walks it: spans into the blob, nothing allocated.</summary>
-    public readonly ref struct RawEntry(ReadOnlySpan<byte> keyAscii, bool isEnvelope, ReadOnlySpan<byte> bytes, int offset)
-    {
-        public ReadOnlySpan<byte> KeyAscii { get; } = keyAscii;
-
-        public bool IsEnvelope { get; } = isEnvelope;
-
-        public ReadOnlySpan<byte> Bytes { get; } = bytes;
-
-        /// <summary>Where <see cref="Bytes"/> starts in the blob.</summary>
-        public int Offset { get; } = offset;
-    }
-
-    /// <summary>
-    /// Walks a blob's entries without allocating: a read that serves a few fields looks at every key
-    /// but makes strings only of the values it serves. Validates the layout as it goes and throws
-    /// <see cref="InvalidDataException"/> on a bad one (and on trailing bytes, after the last entry).
-    /// </summary>
-    public ref struct Reader
+    /// <summary>Walks the buckets of a layout-2 blob; throws <see cref="InvalidDataException"/> on a bad layout.</summary>
+    public ref struct BucketReader
     {
         private readonly ReadOnlySpan<byte> _blob;
         private int _pos;
         private int _left;
+        private int _lastLevel;
 
-        public Reader(ReadOnlySpan<byte> blob)
+        public BucketReader(ReadOnlySpan<byte> blob)
         {
-            if (blob.Length < 2 || blob[0] != FormatVersion)
+            if (blob.Length < PrefixSize || blob[0] != Layout2)
             {
-                throw new InvalidDataException("unsupported resident blob version");
+                throw new InvalidDataException("not a layout-2 resident record");
             }
             _blob = blob;
-            _pos = 1;
-            var count = ReadVarint(blob, ref _pos);
-            _left = count <= int.MaxValue ? (int)count : throw new InvalidDataException("bad entry count in resident blob");
-            Count = _left;
+            _pos = PrefixSize;
+            _left = blob[1];
+            _lastLevel = -1;
         }
 
-        public int Count { get; }
-
-        public bool Next(out RawEntry entry)
+        public bool Next(out SensitivityLevel level, out ReadOnlySpan<byte> envelope)
         {
             if (_left == 0)
             {
-                if (_pos != _blob.Length)
-                {
-                    throw new InvalidDataException("trailing bytes in resident blob");
-                }
-                entry = default;
-                return false;
+                level = default;
+                envelope = default;
+                return _pos == _blob.Length ? false : throw new InvalidDataException("trailing bytes in resident record");
             }
             _left--;
-            int keyLength = _blob[_pos++];
-            var key = _blob.Slice(_pos, keyLength);
-            _pos += keyLength;
-            var isEnvelope = _blob[_pos++] switch
+            var raw = Byte(_blob, ref _pos);
+            if (raw <= _lastLevel || raw > (int)SensitivityLevel.L5)
             {
-                0 => false,
-                1 => true,
-                _ => throw new InvalidDataException("unknown resident blob entry kind"),
-            };
-            var length = (int)ReadVarint(_blob, ref _pos);
-            entry = new RawEntry(key, isEnvelope, _blob.Slice(_pos, length), _pos);
-            _pos += length;
+                throw new InvalidDataException("resident record buckets out of order or of an unknown level");
+            }
+            _lastLevel = raw;
+            level = (SensitivityLevel)raw;
+            envelope = Slice(_blob, ref _pos, Varint.Read(_blob, ref _pos));
             return true;
         }
     }
 
-    private static int VarintSize(uint value)
+    /// <summary>
+    /// Walks the entries of a bucket's plaintext without allocating; checks that what follows the last
+    /// entry is zero padding. Throws <see cref="InvalidDataException"/> on a bad layout.
+    /// </summary>
+    public ref struct ContentReader
+    {
+        private readonly ReadOnlySpan<byte> _content;
+        private int _pos;
+        private uint _left;
+
+        public ContentReader(ReadOnlySpan<byte> content)
+        {
+            _content = content;
+            _left = Varint.Read(content, ref _pos);
+        }
+
+        public bool Next(out ReadOnlySpan<byte> keyAscii, out ReadOnlySpan<byte> value)
+        {
+            if (_left == 0)
+            {
+                keyAscii = default;
+                value = default;
+                return _content[_pos..].ContainsAnyExcept((byte)0) ? throw new InvalidDataException("bucket padding is not zero") : false;
+            }
+            _left--;
+            keyAscii = Slice(_content, ref _pos, Byte(_content, ref _pos));
+            value = Slice(_content, ref _pos, Varint.Read(_content, ref _pos));
+            return true;
+        }
+    }
+
+    private static byte Byte(ReadOnlySpan<byte> span, ref int pos) =>
+        pos < span.Length ? span[pos++] : throw new InvalidDataException("truncated resident record");
+
+    private static ReadOnlySpan<byte> Slice(ReadOnlySpan<byte> span, scoped ref int pos, uint length)
+    {
+        if (length > (uint)(span.Length - pos))
+        {
+            throw new InvalidDataException("truncated resident record");
+        }
+        var slice = span.Slice(pos, (int)length);
+        pos += (int)length;
+        return slice;
+    }
+}
+
+/// <summary>Unsigned LEB128 integers, as both record layouts write lengths and counts.</summary>
+internal static class Varint
+{
+    public static int Size(uint value)
     {
         var n = 1;
         while (value >= 0x80)
@@ -173,7 +174,7 @@ internal static class ResidentBlob
         return n;
     }
 
-    private static void WriteVarint(Span<byte> destination, ref int pos, uint value)
+    public static void Write(Span<byte> destination, ref int pos, uint value)
     {
         while (value >= 0x80)
         {
@@ -183,11 +184,15 @@ internal static class ResidentBlob
         destination[pos++] = (byte)value;
     }
 
-    private static uint ReadVarint(ReadOnlySpan<byte> span, ref int pos)
+    public static uint Read(ReadOnlySpan<byte> span, ref int pos)
     {
         uint value = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
+            if (pos >= span.Length)
+            {
+                break;
+            }
             var b = span[pos++];
             value |= (uint)(b & 0x7F) << shift;
             if ((b & 0x80) == 0)
@@ -195,6 +200,6 @@ internal static class ResidentBlob
                 return value;
             }
         }
-        throw new InvalidDataException("bad varint in resident blob");
+        throw new InvalidDataException("bad varint in resident record");
     }
 }

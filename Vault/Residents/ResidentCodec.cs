@@ -8,38 +8,41 @@ using DataVault.Vault.Schema;
 namespace DataVault.Vault.Residents;
 
 /// <summary>
-/// Turns a resident's field values into a <see cref="ResidentBlob"/> and back. Every L3+ value is
-/// sealed by <see cref="FieldCipher"/> in its slot (record id, field key, community, level), so an
-/// envelope copied to another record, field or community fails to open.
+/// Turns a resident's field values into a <see cref="ResidentBlob"/> (layout 2) and back: the values of
+/// each sensitivity level are sealed together, padded to the level's fixed size, in one envelope under
+/// the (level, district) key whose associated data binds the record's id, routing columns and version
+/// (<see cref="BucketSlot"/>). A bucket copied to another record, moved with an edited routing column,
+/// or put back from an older version fails to open. Layout-1 records (ResidentCodec.Layout1.cs) are
+/// still read until the online migration has rewritten them.
 /// </summary>
 internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher cipher, KeyRing keyRing)
 {
+    private readonly BucketSizes _sizes = new(schema);
+
     /// <summary>
-    /// Seals a resident's values into one blob, in one pass and one array: each L3+ value is encrypted
-    /// straight into its place (no envelope array per field), from a stack buffer that is cleared
-    /// afterwards, so no plaintext byte copy of an L3+ value is left on the heap. Throws
-    /// <see cref="ArgumentException"/> for a key the schema does not declare.
+    /// Seals a resident's values into one blob in one array: each bucket's plaintext is written into a
+    /// stack (or pooled) buffer, encrypted straight into its place and cleared, so no plaintext byte copy
+    /// is left on the heap. Throws <see cref="ArgumentException"/> for a key the schema does not declare.
     /// </summary>
-    public byte[] Seal(string recordId, string communityCode, IReadOnlyDictionary<string, string> values)
+    public byte[] Seal(RecordAddress record, IReadOnlyDictionary<string, string> values)
     {
         var plan = ArrayPool<SealStep>.Shared.Rent(values.Count);
         var n = 0;
         try
         {
-            var size = 0;
-            // The schema's fields in ordinal key order: the blob's canonical entry order, without a sort.
+            Span<int> contentLength = stackalloc int[(int)SensitivityLevel.L5 + 1];
+            Span<int> count = stackalloc int[(int)SensitivityLevel.L5 + 1];
+            // The schema's fields in ordinal key order: each bucket's canonical entry order, without a sort.
             foreach (var field in _fieldsInKeyOrder)
             {
                 if (!values.TryGetValue(field.Key, out var value))
                 {
                     continue;
                 }
-                var plainLength = Encoding.UTF8.GetByteCount(value);
-                var step = field.IsEncrypted
-                    ? SealStep.Encrypted(field, value, plainLength, new FieldSlot(recordId, field.Key, communityCode, field.Level), cipher)
-                    : new SealStep(field, value, plainLength, null, null, plainLength);
-                plan[n++] = step;
-                size += ResidentBlob.EntrySize(field.Key, step.Size);
+                var length = Encoding.UTF8.GetByteCount(value);
+                plan[n++] = new SealStep(field, value, length);
+                contentLength[(int)field.Level] += ResidentBlob.EntrySize(field.Key, length);
+                count[(int)field.Level]++;
             }
             if (n != values.Count)
             {
@@ -47,22 +50,28 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
                 throw new ArgumentException($"field {unknown} is not in the resident schema", nameof(values));
             }
 
-            var blob = new byte[ResidentBlob.PrefixSize(n) + size];
-            var pos = ResidentBlob.WritePrefix(blob, n);
-            Span<byte> stack = stackalloc byte[PlaintextStackLimit];
-            for (var i = 0; i < n; i++)
+            var levels = _sizes.Levels;
+            var buckets = new (BucketSlot Slot, DataKey Key, int Padded, int EnvelopeLength)[levels.Count];
+            var size = ResidentBlob.PrefixSize;
+            for (var b = 0; b < buckets.Length; b++)
             {
-                var step = plan[i];
-                pos = ResidentBlob.WriteEntryHeader(blob, pos, step.Field.Key, step.Key is not null, step.Size);
-                if (step.Key is null)
-                {
-                    Encoding.UTF8.GetBytes(step.Value, blob.AsSpan(pos, step.Size));
-                }
-                else
-                {
-                    SealValue(step, stack, blob.AsSpan(pos, step.Size));
-                }
-                pos += step.Size;
+                var level = levels[b];
+                var slot = new BucketSlot(record, level);
+                var padded = _sizes.PaddedSize(level, ResidentBlob.ContentPrefixSize(count[(int)level]) + contentLength[(int)level]);
+                var key = cipher.KeyForSeal(slot);
+                var envelopeLength = FieldCipher.SealedSize(key, padded);
+                buckets[b] = (slot, key, padded, envelopeLength);
+                size += ResidentBlob.BucketHeaderSize(envelopeLength) + envelopeLength;
+            }
+
+            var blob = new byte[size];
+            var pos = ResidentBlob.WritePrefix(blob, buckets.Length);
+            Span<byte> stack = stackalloc byte[PlaintextStackLimit];
+            foreach (var (slot, key, padded, envelopeLength) in buckets)
+            {
+                pos = ResidentBlob.WriteBucketHeader(blob, pos, slot.Level, envelopeLength);
+                SealBucket(slot, key, plan.AsSpan(0, n), count[(int)slot.Level], padded, stack, blob.AsSpan(pos, envelopeLength));
+                pos += envelopeLength;
             }
             return pos == blob.Length ? blob : throw new InvalidOperationException("resident blob size mismatch");
         }
@@ -74,21 +83,30 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
         }
     }
 
-    private const int PlaintextStackLimit = 1024;
+    private const int PlaintextStackLimit = 4096;
 
-    private static void SealValue(SealStep step, Span<byte> stack, Span<byte> envelope)
+    /// <summary>Writes the content of one bucket (its level's entries of <paramref name="plan"/>, then zero padding) and seals it.</summary>
+    private static void SealBucket(BucketSlot slot, DataKey key, ReadOnlySpan<SealStep> plan, int count, int padded, Span<byte> stack, Span<byte> envelope)
     {
         byte[]? rented = null;
-        var buffer = step.PlainLength <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(step.PlainLength));
-        var plaintext = buffer[..step.PlainLength];
+        var content = (padded <= stack.Length ? stack : (rented = ArrayPool<byte>.Shared.Rent(padded)).AsSpan())[..padded];
         try
         {
-            Encoding.UTF8.GetBytes(step.Value, plaintext);
-            FieldCipher.SealInto(step.Slot!, step.Key!, plaintext, envelope);
+            content.Clear();
+            var pos = ResidentBlob.WriteContentPrefix(content, count);
+            foreach (var step in plan)
+            {
+                if (step.Field.Level == slot.Level)
+                {
+                    pos = ResidentBlob.WriteEntryHeader(content, pos, step.Field.Key, step.Length);
+                    pos += Encoding.UTF8.GetBytes(step.Value, content[pos..]);
+                }
+            }
+            FieldCipher.SealInto(slot, key, content, envelope);
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(plaintext);
+            CryptographicOperations.ZeroMemory(content);
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);
@@ -96,54 +114,31 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
         }
     }
 
-    /// <summary>One value of a seal: its field, its UTF-8 length, and for an L3+ value the slot and the key it is sealed under.</summary>
-    private readonly record struct SealStep(FieldDefinition Field, string Value, int PlainLength, FieldSlot? Slot, DataKey? Key, int Size)
-    {
-        public static SealStep Encrypted(FieldDefinition field, string value, int plainLength, FieldSlot slot, FieldCipher cipher)
-        {
-            var key = cipher.KeyForSeal(slot);
-            return new SealStep(field, value, plainLength, slot, key, FieldCipher.SealedSize(key, plainLength));
-        }
-    }
+    /// <summary>One value of a seal: its field and its UTF-8 length.</summary>
+    private readonly record struct SealStep(FieldDefinition Field, string Value, int Length);
 
     private readonly FieldDefinition[] _fieldsInKeyOrder = [.. schema.Fields.OrderBy(f => f.Key, StringComparer.Ordinal)];
 
     /// <summary>
-    /// Reserves, before sealing, the key usage that sealing these records will count: one call to
-    /// the key ring per (level, district) for the whole set instead of a reservation falling due
-    /// in the middle of a batch (where, on SQLite, it would wait for a running write transaction).
+    /// Reserves, before sealing, the key usage that sealing records of these communities will count
+    /// (one envelope per bucket): one call to the key ring per (level, district) for the whole set
+    /// instead of a reservation falling due in the middle of a batch (where, on SQLite, it would wait
+    /// for a running write transaction).
     /// </summary>
-    public void ReserveSeals(IEnumerable<(string CommunityCode, IReadOnlyDictionary<string, string> Values)> records)
+    public void ReserveSeals(IEnumerable<string> communityCodes)
     {
-        // Counts per district, one slot per level: a batch has thousands of records and ~20 envelopes each.
-        var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        var byDistrict = counts.GetAlternateLookup<ReadOnlySpan<char>>();
-        var levels = (int)SensitivityLevel.L5 + 1;
-        foreach (var (communityCode, values) in records)
+        var records = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byDistrict = records.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var communityCode in communityCodes)
         {
             var district = communityCode.AsSpan(0, 6);
-            if (!byDistrict.TryGetValue(district, out var perLevel))
-            {
-                perLevel = new long[levels];
-                byDistrict[district] = perLevel;
-            }
-            foreach (var key in values.Keys)
-            {
-                var field = schema[key];
-                if (field.IsEncrypted)
-                {
-                    perLevel[(int)field.Level]++;
-                }
-            }
+            byDistrict[district] = byDistrict.TryGetValue(district, out var n) ? n + 1 : 1;
         }
-        foreach (var (district, perLevel) in counts)
+        foreach (var (district, n) in records)
         {
-            for (var level = 0; level < levels; level++)
+            foreach (var level in _sizes.Levels)
             {
-                if (perLevel[level] > 0)
-                {
-                    keyRing.WarmUp((SensitivityLevel)level, district, perLevel[level], ReserveAhead * perLevel[level]);
-                }
+                keyRing.WarmUp(level, district, n, ReserveAhead * n);
             }
         }
     }
@@ -155,12 +150,24 @@ internal sealed partial class ResidentCodec(ResidentSchema schema, FieldCipher c
     /// </summary>
     private const int ReserveAhead = 16;
 
-    /// <summary>Opens every value. Throws <see cref="EnvelopeException"/> if any envelope fails (tampered, wrong slot, unknown key).</summary>
-    public Dictionary<string, string> Open(string recordId, string communityCode, byte[] blob) => Open(recordId, communityCode, blob, null, null);
+    /// <summary>Opens every value. Throws <see cref="EnvelopeException"/> if the record cannot be opened (tampered, moved, unknown key, bad layout).</summary>
+    public Dictionary<string, string> Open(RecordAddress record, byte[] blob) => Open(record, blob, null, null);
 
-    /// <summary>The key ids used by the envelopes in a blob (for rotation passes).</summary>
-    public static IEnumerable<string> KeyIdsOf(byte[] blob) =>
-        ResidentBlob.Decode(blob).Where(e => e.IsEnvelope).Select(e => FieldCipher.KeyIdOf(e.Bytes.Span));
+    /// <summary>The key ids of the envelopes in a blob (for rotation passes); decrypts nothing.</summary>
+    public static IEnumerable<string> KeyIdsOf(byte[] blob)
+    {
+        if (ResidentBlob.LayoutOf(blob) == ResidentBlob.Layout1)
+        {
+            return ResidentBlobLayout1.Decode(blob).Where(e => e.IsEnvelope).Select(e => FieldCipher.KeyIdOf(e.Bytes.Span));
+        }
+        var keyIds = new List<string>(5);
+        var reader = new ResidentBlob.BucketReader(blob);
+        while (reader.Next(out _, out var envelope))
+        {
+            keyIds.Add(FieldCipher.KeyIdOf(envelope));
+        }
+        return keyIds;
+    }
 
     /// <summary>
     /// The field of a stored key, found without allocating: its interned key string and level. A field

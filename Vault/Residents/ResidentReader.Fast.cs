@@ -6,7 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace DataVault.Vault.Residents;
 
 /// <summary>One resident row as stored: its jurisdiction and version, and the blob still sealed.</summary>
-internal sealed record ResidentRecord(string Id, string CommunityCode, string? GridCode, int Version, byte[] Data);
+internal sealed record ResidentRecord(string Id, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode, int Version, byte[] Data)
+{
+    /// <summary>What the record's buckets are bound to.</summary>
+    public RecordAddress Address => new(Id, DistrictCode, StreetCode, CommunityCode, GridCode, Version);
+}
 
 /// <summary>
 /// The by-id read every scoped view starts with, without EF on SQLite. Through EF a lookup costs a
@@ -18,7 +22,7 @@ internal sealed record ResidentRecord(string Id, string CommunityCode, string? G
 internal sealed partial class ResidentReader : IDisposable
 {
     // The id is not read back: the key compares exactly (binary collation), so the row's id is the one asked for.
-    private const string FindSql = "SELECT community_code, grid_code, version, data FROM residents WHERE id = $id";
+    private const string FindSql = "SELECT district_code, street_code, community_code, grid_code, version, data FROM residents WHERE id = $id";
 
     private readonly Lock _fastGate = new();
     private FastPath? _fast;
@@ -34,7 +38,7 @@ internal sealed partial class ResidentReader : IDisposable
         }
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Set<ResidentRow>().AsNoTracking().Where(r => r.Id == id)
-            .Select(r => new ResidentRecord(r.Id, r.CommunityCode, r.GridCode, r.Version, r.Data))
+            .Select(r => new ResidentRecord(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data))
             .SingleOrDefaultAsync(ct);
     }
 
@@ -153,9 +157,11 @@ internal sealed partial class ResidentReader : IDisposable
             return new ResidentRecord(
                 id,
                 reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt32(2),
-                (byte[])reader.GetValue(3));
+                reader.GetString(1),
+                reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.GetInt32(4),
+                (byte[])reader.GetValue(5));
         }
 
         public void Dispose()

@@ -19,18 +19,18 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
     public async Task<StoredResident?> FindAsync(string id, CancellationToken ct)
     {
         var record = await FindRecordAsync(contexts, id, ct);
-        return record is null ? null : new StoredResident(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data));
+        return record is null ? null : new StoredResident(record.Id, record.CommunityCode, record.Version, codec.Open(record.Address, record.Data));
     }
 
     /// <summary>The row with this id, still sealed (ResidentReader.Fast.cs: no EF on SQLite), or null.</summary>
     public ValueTask<ResidentRecord?> FindRecordAsync(string id, CancellationToken ct) => FindRecordAsync(contexts, id, ct);
 
     /// <summary>
-    /// Opens the values of a record that <paramref name="wanted"/> accepts (plain L1/L2 values always):
-    /// a view decrypts only the envelopes it serves.
+    /// Opens the values of a record that <paramref name="wanted"/> accepts: a view decrypts only the
+    /// buckets of the levels it serves.
     /// </summary>
     public StoredResident Open(ResidentRecord record, Func<string, bool> wanted, Func<string, bool>? presenceOnly = null) =>
-        new(record.Id, record.CommunityCode, record.Version, codec.Open(record.Id, record.CommunityCode, record.Data, wanted, presenceOnly));
+        new(record.Id, record.CommunityCode, record.Version, codec.Open(record.Address, record.Data, wanted, presenceOnly));
 
     public async Task<StoredResident?> FindByIdNumberAsync(string idNumber, CancellationToken ct)
     {
@@ -65,5 +65,5 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
         }
     }
 
-    private StoredResident Open(ResidentRow row) => new(row.Id, row.CommunityCode, row.Version, codec.Open(row.Id, row.CommunityCode, row.Data));
+    private StoredResident Open(ResidentRow row) => new(row.Id, row.CommunityCode, row.Version, codec.Open(row.Address, row.Data));
 }

@@ -36,6 +36,9 @@ internal sealed class ResidentRow
     public byte[]? PhoneIndex { get; set; }
 
     public required byte[] Data { get; set; }
+
+    /// <summary>What the row's buckets are bound to (not a column).</summary>
+    public RecordAddress Address => new(Id, DistrictCode, StreetCode, CommunityCode, GridCode, Version);
 }
 
 internal sealed class ResidentRowConfiguration : IEntityTypeConfiguration<ResidentRow>
@@ -58,6 +61,7 @@ internal sealed class ResidentRowConfiguration : IEntityTypeConfiguration<Reside
         b.Property(r => r.IdNumberIndex).HasColumnName("id_number_index").HasMaxLength(32);
         b.Property(r => r.PhoneIndex).HasColumnName("phone_index").HasMaxLength(32);
         b.Property(r => r.Data).HasColumnName("data");
+        b.Ignore(r => r.Address);
         b.HasIndex(r => r.IdNumberIndex).IsUnique();
         b.HasIndex(r => r.PhoneIndex);
         b.HasIndex(r => new { r.DistrictCode, r.CommunityCode });

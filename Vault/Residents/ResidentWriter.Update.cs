@@ -38,7 +38,7 @@ internal sealed partial class ResidentWriter
     /// </summary>
     public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken)
     {
-        var (idIndex, phone, data, now) = SealOne(id, resident);
+        var (idIndex, phone, data, now) = SealOne(id, version: 1, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -81,10 +81,10 @@ internal sealed partial class ResidentWriter
     /// The blind indexes and envelopes of one record, computed BEFORE the write transaction (see
     /// WriteAsync: the key ring may itself write to the store).
     /// </summary>
-    private (byte[] IdIndex, byte[]? Phone, byte[] Data, DateTime Now) SealOne(string id, ValidResident resident) => (
+    private (byte[] IdIndex, byte[]? Phone, byte[] Data, DateTime Now) SealOne(string id, int version, ValidResident resident) => (
         indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber),
         resident.Phone is { } phone ? indexer.Compute(BlindIndexKind.Phone, phone) : null,
-        codec.Seal(id, resident.CommunityCode, resident.Fields),
+        codec.Seal(new RecordAddress(id, resident.DistrictCode, resident.StreetCode, resident.CommunityCode, resident.GridCode, version), resident.Fields),
         time.GetUtcNow().UtcDateTime);
 
     /// <summary>
@@ -94,7 +94,8 @@ internal sealed partial class ResidentWriter
     /// </summary>
     public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, CancellationToken cancellationToken)
     {
-        var (idIndex, phone, data, now) = SealOne(id, resident);
+        // Sealed for the version it will be stored as: an older version's buckets never open as this one.
+        var (idIndex, phone, data, now) = SealOne(id, expectedVersion + 1, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);

@@ -101,7 +101,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                     state = new State
                     {
                         Id = row.Id, IdIndex = idIndexes[i], CreatedAt = row.CreatedAt, Version = row.Version, IsNew = false,
-                        Values = codec.Open(row.Id, row.CommunityCode, row.Data), Latest = record,
+                        Values = codec.Open(row.Address, row.Data), Latest = record,
                     };
                 }
                 else
@@ -144,7 +144,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
 
         // Usage counts for every envelope of the batch are reserved now, in as few database
         // round trips as possible, so that no seal below has to wait for a write lock.
-        codec.ReserveSeals(dirty.Select(s => (s.Latest.CommunityCode, s.Values ?? s.Latest.Fields)));
+        codec.ReserveSeals(dirty.Select(s => s.Latest.CommunityCode));
         var rows = new SealedRow[dirty.Count];
         // Sealing is CPU-bound (AES-GCM per L3+ field): spread it over the cores, write serially.
         ParallelWork.For(dirty.Count, i =>
@@ -155,7 +155,8 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
             var phone = values.GetValueOrDefault("phone");
             rows[i] = new SealedRow(
                 s.Id, s.IsNew, s.Version, s.CreatedAt, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"),
-                s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone), codec.Seal(s.Id, community.Code, values));
+                s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone),
+                codec.Seal(new RecordAddress(s.Id, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"), s.IsNew ? 1 : s.Version + 1), values));
         });
         return new SealedBatch(outcomes, rows, now);
     }
@@ -260,7 +261,12 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         }
     }
 
-    private sealed record ExistingRow(string Id, string CommunityCode, int Version, DateTime CreatedAt, byte[] Data);
+    private sealed record ExistingRow(RecordAddress Address, DateTime CreatedAt, byte[] Data)
+    {
+        public string Id => Address.Id;
+
+        public int Version => Address.Version;
+    }
 
     private static async Task<Dictionary<byte[], ExistingRow>> LoadExistingAsync(DbConnection connection, DbTransaction? transaction, byte[][] indexes, CancellationToken ct)
     {
@@ -280,13 +286,13 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 p.Value = chunk[i];
                 command.Parameters.Add(p);
             }
-            command.CommandText = $"SELECT id, community_code, version, created_at, data, id_number_index FROM {T} WHERE id_number_index IN ({string.Join(',', names)})";
+            command.CommandText = $"SELECT id, district_code, street_code, community_code, grid_code, version, created_at, data, id_number_index FROM {T} WHERE id_number_index IN ({string.Join(',', names)})";
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                var created = reader.GetDateTime(3);
-                found[(byte[])reader.GetValue(5)] = new ExistingRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-                    DateTime.SpecifyKind(created, DateTimeKind.Utc), (byte[])reader.GetValue(4));
+                var address = new RecordAddress(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt32(5));
+                found[(byte[])reader.GetValue(8)] = new ExistingRow(address, DateTime.SpecifyKind(reader.GetDateTime(6), DateTimeKind.Utc), (byte[])reader.GetValue(7));
             }
         }
         return found;

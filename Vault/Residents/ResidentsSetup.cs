@@ -38,6 +38,7 @@ internal static class ResidentsSetup
         services.AddOptions<SeedingOptions>().Bind(configuration.GetSection(SeedingOptions.Section)).ValidateOnStart();
         // After AddFieldEncryption's master-key check (VaultHost registers encryption first).
         services.AddHostedService<DemoSeedingOnFirstRun>();
+        services.AddHostedService<RecordLayoutMigration>();
         return services;
     }
 }

@@ -21,6 +21,7 @@ public class ResidentRecordBenchmarks
     private byte[] _blob = null!;
     private Dictionary<string, string> _values = null!;
     private const string Id = "k7qv2m4xw3bz5n6c8d9f2g3h4j";
+    private RecordAddress _address = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -44,15 +45,17 @@ public class ResidentRecordBenchmarks
         {
             throw new InvalidOperationException("record not full: " + string.Join(",", missing));
         }
-        _blob = _codec.Seal(Id, SeedRequest.DemoCommunity, _values);
+        var community = tree.Find(SeedRequest.DemoCommunity)!;
+        _address = new RecordAddress(Id, community.DistrictCode, community.Parent!, community.Code, _values.GetValueOrDefault("grid"), 1);
+        _blob = _codec.Seal(_address, _values);
     }
 
     [GlobalCleanup]
     public void Cleanup() => _vault.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark(Description = "open full record (39 fields)")]
-    public int OpenFullRecord() => _codec.Open(Id, SeedRequest.DemoCommunity, _blob).Count;
+    public int OpenFullRecord() => _codec.Open(_address, _blob).Count;
 
     [Benchmark(Description = "seal full record (39 fields)")]
-    public int SealFullRecord() => _codec.Seal(Id, SeedRequest.DemoCommunity, _values).Length;
+    public int SealFullRecord() => _codec.Seal(_address, _values).Length;
 }

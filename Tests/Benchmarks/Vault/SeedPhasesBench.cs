@@ -39,13 +39,13 @@ internal sealed class SeedPhasesBench : IBenchCommand
         var validate = Process.GetCurrentProcess().TotalProcessorTime - start;
         var validateBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
-        codec.Seal("warmup", y.Code, valid[0].Fields);
+        codec.Seal(AddressIn(y, "warmup", valid[0]), valid[0].Fields);
         start = Process.GetCurrentProcess().TotalProcessorTime;
         allocated = GC.GetAllocatedBytesForCurrentThread();
         long bytes = 0;
         foreach (var r in valid)
         {
-            bytes += codec.Seal(ResidentWriter.NewId(), y.Code, r.Fields).Length;
+            bytes += codec.Seal(AddressIn(y, ResidentWriter.NewId(), r), r.Fields).Length;
         }
         var seal = Process.GetCurrentProcess().TotalProcessorTime - start;
         var sealBytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
@@ -59,4 +59,7 @@ internal sealed class SeedPhasesBench : IBenchCommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| seal blob ({bytes / n} bytes avg) | {seal.TotalMicroseconds / n:F1} | {sealBytes / 1024.0 / n:F1} |"));
         return 0;
     }
+
+    private static RecordAddress AddressIn(Jurisdiction community, string id, ValidResident resident) =>
+        new(id, community.DistrictCode, community.Parent!, community.Code, resident.GridCode, 1);
 }

@@ -9,25 +9,6 @@ namespace DataVault.Tests.Vault.Storage;
 /// <summary><c>keys rotate</c>: every value stays readable, during, after, and after a crash mid-way.</summary>
 public sealed class RotatingKeysTests
 {
-    private static async Task<Dictionary<string, IReadOnlyDictionary<string, string>>> SnapshotAsync(TestVault vault)
-    {
-        var all = new Dictionary<string, IReadOnlyDictionary<string, string>>();
-        await foreach (var r in vault.Get<ResidentReader>().ReadAllAsync(TestContext.Current.CancellationToken))
-        {
-            all[r.Id] = r.Values;
-        }
-        return all;
-    }
-
-    private static void AssertSameValues(Dictionary<string, IReadOnlyDictionary<string, string>> expected, Dictionary<string, IReadOnlyDictionary<string, string>> actual)
-    {
-        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (id, values) in expected)
-        {
-            Assert.Equal(values.OrderBy(kv => kv.Key), actual[id].OrderBy(kv => kv.Key));
-        }
-    }
-
     [Theory]
     [InlineData(StorageProvider.Sqlite)]
     [InlineData(StorageProvider.Postgres)]
@@ -36,7 +17,7 @@ public sealed class RotatingKeysTests
         await using var vault = await TestVault.CreateAsync(provider);
         var ct = TestContext.Current.CancellationToken;
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 120, Seed: 7, BatchSize: 50), null, ct);
-        var before = await SnapshotAsync(vault);
+        var before = await StoreSnapshot.TakeAsync(vault);
         var oldKeys = (await vault.Get<KeyRing>().ListAsync(ct)).Where(k => k.Purpose == KeyPurpose.Data).Select(k => k.KeyId).ToHashSet();
 
         var report = await vault.Get<ResidentRotation>().RotateAsync(null, null, 25, null, ct);
@@ -44,10 +25,12 @@ public sealed class RotatingKeysTests
         Assert.False(report.Resumed);
         Assert.Equal(oldKeys.Order(), report.OldKeyIds.Order());
         Assert.All(report.Retired, r => Assert.Equal(RetireOutcome.Retired, r.Outcome));
-        AssertSameValues(before, await SnapshotAsync(vault));
+        StoreSnapshot.AssertSame(before, await StoreSnapshot.TakeAsync(vault));
         var usage = await vault.Get<ResidentRotation>().CountValuesByKeyAsync(ct);
         Assert.DoesNotContain(usage.Keys, oldKeys.Contains);
-        Assert.Equal(report.ValuesReencrypted, usage.Values.Sum());
+        // Every row was under an old key, so every row was sealed again: one envelope per bucket each.
+        Assert.Equal(120, report.RowsResealed);
+        Assert.Equal(120 * 4, usage.Values.Sum());
     }
 
     [Theory]
@@ -58,7 +41,7 @@ public sealed class RotatingKeysTests
         await using var vault = await TestVault.CreateAsync(provider);
         var ct = TestContext.Current.CancellationToken;
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 100, Seed: 3, BatchSize: 100), null, ct);
-        var before = await SnapshotAsync(vault);
+        var before = await StoreSnapshot.TakeAsync(vault);
         var rotation = vault.Get<ResidentRotation>();
 
         // The "crash": the pass is cancelled right after its second batch committed.
@@ -70,7 +53,7 @@ public sealed class RotatingKeysTests
         var mid = await rotation.CountValuesByKeyAsync(ct);
         Assert.True(mid.GetValueOrDefault("dk-L3-510107-v1") > 0);
         Assert.True(mid.GetValueOrDefault("dk-L3-510107-v2") > 0);
-        AssertSameValues(before, await SnapshotAsync(vault));
+        StoreSnapshot.AssertSame(before, await StoreSnapshot.TakeAsync(vault));
 
         var resumed = await rotation.RotateAsync(SensitivityLevel.L3, null, 10, null, ct);
 
@@ -81,6 +64,6 @@ public sealed class RotatingKeysTests
         var after = await rotation.CountValuesByKeyAsync(ct);
         Assert.False(after.ContainsKey("dk-L3-510107-v1"));
         Assert.Equal(mid["dk-L3-510107-v1"] + mid["dk-L3-510107-v2"], after["dk-L3-510107-v2"]);
-        AssertSameValues(before, await SnapshotAsync(vault));
+        StoreSnapshot.AssertSame(before, await StoreSnapshot.TakeAsync(vault));
     }
 }
