@@ -64,6 +64,17 @@ public static class OwnerOnlyFiles
         }
     }
 
+    /// <summary>Options to create a file for writing that only its owner can read (0600 from its first byte on Unix).</summary>
+    public static FileStreamOptions CreateOptions(FileMode mode)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = File0600;
+        }
+        return options;
+    }
+
     /// <summary>Creates <paramref name="path"/> as 0700, or tightens it to 0700 when it exists.</summary>
     public static void EnsureDirectory(string path)
     {

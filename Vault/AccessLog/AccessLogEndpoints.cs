@@ -36,7 +36,7 @@ internal static class AccessLogEndpoints
             .AllowAnonymous()
             .WithName("AccessLogCheckpoint")
             .WithSummary("The newest signed head of a district's log as a C2SP tlog-checkpoint signed note (text/plain), readable without a token like a CT log's.")
-            .WithDescription("Origin line `{AccessLog:CheckpointOrigin}/{logId}`, tree size, base64 root hash, a blank line, then `— name base64(keyhash‖Ed25519 signature)` lines (docs/access-log.md, \"Checkpoints\"). Verify with the verifier key at `/{logId}/checkpoint/key`. The stored head's own signature is checked first: a head altered in the database is never re-signed.")
+            .WithDescription("Origin line `{AccessLog:CheckpointOrigin}/{logId}`, tree size, base64 root hash, a blank line, then `— name base64(keyhash‖Ed25519 signature)` lines (docs/access-log.md, \"Checkpoints\"). Verify with the verifier key at `/{logId}/checkpoint/key`. The stored head's own signature is checked first: a head altered in the database is never re-signed. When witnesses (`AccessLog:Witnesses`) have cosigned exactly this head, their C2SP cosignature/v1 lines follow the vault's (docs/access-log.md, \"Witnesses\").")
             .Produces<string>(StatusCodes.Status200OK, "text/plain")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -102,23 +102,25 @@ internal static class AccessLogEndpoints
         return TypedResults.Ok(TreeHeadView.From(head));
     }
 
-    private static async Task<IResult> CheckpointAsync(string logId, AccessLogReader reader, TreeHeadSigner signer,
-        IOptions<AccessLogOptions> options, HttpContext http, CancellationToken cancellationToken)
+    private static async Task<IResult> CheckpointAsync(string logId, CheckpointIssuer issuer, CosignedCheckpoints cosigned,
+        HttpContext http, CancellationToken cancellationToken)
     {
-        if (!IsLogId(logId) || await reader.LatestTreeHeadAsync(logId, cancellationToken) is not { } head)
+        if (!IsLogId(logId))
         {
             return NoSuchLog();
         }
-        // Fail closed: a head whose stored signature does not verify was written by someone else.
-        if (!signer.SignedHead(head.KeyId, logId, head.TreeSize, head.SignedAt.ToUnixTimeMilliseconds(), head.RootHash, head.Signature))
+        var (outcome, checkpoint) = await issuer.IssueAsync(logId, cancellationToken);
+        switch (outcome)
         {
-            return ProblemCatalog.Problem(ProblemCatalog.AccessLogUnavailable,
-                "最新树头的签名无法验证，不予签发检查点 / The newest tree head's stored signature does not verify; no checkpoint is issued for it.");
+            case CheckpointIssuer.Outcome.NoSuchLog:
+                return NoSuchLog();
+            case CheckpointIssuer.Outcome.HeadSignatureInvalid:
+                return ProblemCatalog.Problem(ProblemCatalog.AccessLogUnavailable,
+                    "最新树头的签名无法验证，不予签发检查点 / The newest tree head's stored signature does not verify; no checkpoint is issued for it.");
         }
-        var origin = CheckpointNote.Origin(options.Value.CheckpointOrigin, logId);
-        var body = CheckpointNote.Body(origin, head.TreeSize, head.RootHash);
         http.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.Text(body + "\n" + CheckpointNote.SignatureLine(origin, signer.PublicKey, signer.SignNote(body)), "text/plain; charset=utf-8");
+        // The witnesses' cosignatures follow the vault's own, when they cosigned exactly this head.
+        return TypedResults.Text(checkpoint!.SignedNote + string.Concat(cosigned.For(logId, checkpoint.Body)), "text/plain; charset=utf-8");
     }
 
     private static async Task<Results<Ok<ConsistencyProofView>, ProblemHttpResult>> ConsistencyAsync(

@@ -25,4 +25,25 @@ public sealed class AccessLogOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan TreeHeadInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Witnesses the vault submits its district checkpoints to (C2SP tlog-witness), each with its
+    /// <c>add-checkpoint</c> URL prefix and its cosigner verifier key (<c>witness key</c>). Their
+    /// cosignatures are served on <c>GET /api/v1/access-log/{logId}/checkpoint</c>. Empty: no witnessing.
+    /// </summary>
+    public List<WitnessEndpoint> Witnesses { get; set; } = [];
+
+    /// <summary>How often the newest checkpoint of every district log is submitted to the witnesses.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan WitnessInterval { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>One witness: where it listens (its submission prefix) and its verifier key.</summary>
+public sealed class WitnessEndpoint
+{
+    [Required, Url]
+    public string Url { get; set; } = "";
+
+    [Required]
+    public string VerifierKey { get; set; } = "";
 }

@@ -18,6 +18,11 @@ internal static class AccessLogSetup
         services.AddSingleton<AccessLogWriter>();
         services.AddSingleton<AccessLogReader>();
         services.AddSingleton<AccessLogVerifier>();
+        services.AddSingleton<CheckpointIssuer>();
+        services.AddSingleton<CosignedCheckpoints>();
+        services.AddSingleton<Witness.WitnessSubmitter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Witness.WitnessSubmitter>());
+        services.AddHttpClient(Witness.WitnessSubmitter.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
         return services;
     }
 }

@@ -29,24 +29,54 @@ public static class CheckpointNote
         $"{origin}\n{treeSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n{Convert.ToBase64String(rootHash)}\n";
 
     /// <summary>The 4-byte key hash that names <paramref name="publicKey"/> in signature lines.</summary>
-    public static byte[] KeyHash(string name, ReadOnlySpan<byte> publicKey)
+    public static byte[] KeyHash(string name, ReadOnlySpan<byte> publicKey, byte signatureType = Ed25519Type)
     {
         var nameBytes = Encoding.UTF8.GetBytes(name);
         var input = new byte[nameBytes.Length + 2 + publicKey.Length];
         nameBytes.CopyTo(input, 0);
         input[nameBytes.Length] = (byte)'\n';
-        input[nameBytes.Length + 1] = Ed25519Type;
+        input[nameBytes.Length + 1] = signatureType;
         publicKey.CopyTo(input.AsSpan(nameBytes.Length + 2));
         return SHA256.HashData(input)[..4];
     }
 
     /// <summary>The verifier key string (<c>name+hex key hash+base64(0x01 ‖ key)</c>) witnesses and tools are configured with.</summary>
-    public static string VerifierKey(string name, ReadOnlySpan<byte> publicKey)
+    public static string VerifierKey(string name, ReadOnlySpan<byte> publicKey, byte signatureType = Ed25519Type)
     {
         var typed = new byte[1 + publicKey.Length];
-        typed[0] = Ed25519Type;
+        typed[0] = signatureType;
         publicKey.CopyTo(typed.AsSpan(1));
-        return $"{name}+{Convert.ToHexString(KeyHash(name, publicKey)).ToLowerInvariant()}+{Convert.ToBase64String(typed)}";
+        return $"{name}+{Convert.ToHexString(KeyHash(name, publicKey, signatureType)).ToLowerInvariant()}+{Convert.ToBase64String(typed)}";
+    }
+
+    /// <summary>
+    /// Parses a signed-note verifier key <c>name+keyhash+base64(type‖key)</c> of the given signature
+    /// type with a 32-byte Ed25519 key, checking that the key hash matches; null when it is not one.
+    /// </summary>
+    public static (string Name, byte[] PublicKey)? ParseVerifierKey(string text, byte signatureType)
+    {
+        var parts = text.Trim().Split('+', 3);
+        if (parts.Length != 3 || parts[0].Length == 0)
+        {
+            return null;
+        }
+        byte[] typed;
+        try
+        {
+            typed = Convert.FromBase64String(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        if (typed.Length != 33 || typed[0] != signatureType)
+        {
+            return null;
+        }
+        var key = typed[1..];
+        return string.Equals(parts[1], Convert.ToHexString(KeyHash(parts[0], key, signatureType)), StringComparison.OrdinalIgnoreCase)
+            ? (parts[0], key)
+            : null;
     }
 
     /// <summary>The signature line of <paramref name="signature"/> (over a note body) by the key <paramref name="name"/>.</summary>

@@ -22,6 +22,7 @@ internal static class VaultCommandLine
         root.Subcommands.Add(PolicyFiles.PolicyCommands.Create());
         root.Subcommands.Add(IdentityVerbs.ClientsCommand());
         root.Subcommands.Add(IdentityVerbs.UsersCommand());
+        root.Subcommands.Add(Witness.WitnessCommand.Create());
         return await root.Parse(args).InvokeAsync();
     }
 
