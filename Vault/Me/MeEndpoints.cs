@@ -42,6 +42,12 @@ internal static class MeEndpoints
             .WithDescription("Includes the aggregates that counted you (subject `@` + your district, street, community or grid). `byYou` marks your own reads. Verify with the keys of GET /api/v1/access-log/keys (docs/me-api.md).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        me.MapGet("/access-log/continuity", MyLogContinuityAsync)
+            .WithName("CheckMyAccessLogContinuity")
+            .WithSummary("Is my district's log now the one I was shown last time, plus new entries? Give the size and root of the head you kept; get the newest signed head, the RFC 6962 consistency proof and the verdict.")
+            .WithDescription("Without `size` and `root`: the newest head, to keep for next time (`firstVisit`). `notConsistent` means entries were removed or rewritten since: keep your old head and raise it with the privacy officer (docs/me-api.md, \"Has my log been rolled back?\").")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         me.MapPost("/access-log/{logId}/{index:long}/questions", AskAsync)
             .WithName("QuestionAnAccess")
             .WithSummary("Question an entry of my log: opens a case for the privacy officers of the district of the unit that made the access.")
@@ -97,6 +103,40 @@ internal static class MeEndpoints
     {
         var (me, problem) = await LinkAsync(caller, link, cancellationToken);
         return me is null ? problem! : TypedResults.Ok(await data.ReadAsync(caller, me, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<LogContinuity>, ProblemHttpResult>> MyLogContinuityAsync(
+        CallerContext caller, ResidentLink link, MyData data, long? size, string? root, CancellationToken cancellationToken)
+    {
+        var (me, problem) = await LinkAsync(caller, link, cancellationToken);
+        if (me is null)
+        {
+            return problem!;
+        }
+        if ((size is null) != (root is null) || size < 0 || !TryRootHash(root, out var rootHash))
+        {
+            return ProblemCatalog.Problem(ProblemCatalog.ValidationFailed,
+                "size 与 root 须同时给出：size 为非负整数，root 为 32 字节根哈希的 base64 / Give size and root together: size a non-negative integer, root the base64 of a 32-byte root hash.");
+        }
+        return TypedResults.Ok(await data.ContinuityAsync(me, size, rootHash, cancellationToken));
+    }
+
+    /// <summary>A kept root hash: standard or URL-safe base64 of 32 bytes; null stays null.</summary>
+    internal static bool TryRootHash(string? text, out byte[]? root)
+    {
+        root = null;
+        if (text is null)
+        {
+            return true;
+        }
+        var standard = text.Replace('-', '+').Replace('_', '/');
+        var buffer = new byte[48];
+        if (!Convert.TryFromBase64String(standard.PadRight(standard.Length + ((4 - (standard.Length % 4)) % 4), '='), buffer, out var written) || written != 32)
+        {
+            return false;
+        }
+        root = buffer[..32];
+        return true;
     }
 
     private static async Task<Results<Ok<AccessLogPage<MyAccessEntry>>, ProblemHttpResult>> MyAccessLogAsync(

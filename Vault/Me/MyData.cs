@@ -21,7 +21,7 @@ public sealed record MyAccessEntry(LoggedAccess Entry, bool ByYou, InclusionProo
 /// logged (actor = the resident, purpose <c>self_access</c>) before the record is returned, and a log
 /// that cannot record it refuses the read.
 /// </summary>
-internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, AccessLogWriter log, AccessLogQueries queries, PolicyRuntime policy)
+internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, AccessLogWriter log, AccessLogQueries queries, PolicyRuntime policy, AccessLogReader reader, TreeHeadSigner signer)
 {
     public const string SelfDecision = "allow:self";
 
@@ -85,5 +85,38 @@ internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, Acces
     {
         var row = await queries.FindAsync(logId, index, cancellationToken);
         return row is not null && SubjectsOf(me).Contains(row.ResidentId, StringComparer.Ordinal) ? row : null;
+    }
+
+    /// <summary>
+    /// Compares the resident's district log now with the head they were shown last time
+    /// (<paramref name="shownSize"/>, <paramref name="shownRoot"/>, kept outside the vault: in the
+    /// portal's cookie or the resident's app). A log cut back below that size, or rewritten under
+    /// it, is <see cref="ContinuityVerdict.NotConsistent"/>; so is a newest head whose signature does
+    /// not verify. The proof is returned either way, for the resident's own check.
+    /// </summary>
+    public async Task<LogContinuity> ContinuityAsync(StoredResident me, long? shownSize, byte[]? shownRoot, CancellationToken cancellationToken)
+    {
+        var logId = me.CommunityCode[..6];
+        var head = await reader.LatestTreeHeadAsync(logId, cancellationToken);
+        if (head is not null && !signer.SignedHead(head.KeyId, logId, head.TreeSize, head.SignedAt.ToUnixTimeMilliseconds(), head.RootHash, head.Signature))
+        {
+            return new LogContinuity(logId, shownSize, null, [], ContinuityVerdict.NotConsistent, "the newest tree head's signature does not verify");
+        }
+        var view = head is null ? null : TreeHeadView.From(head);
+        if (shownSize is not { } size || shownRoot is null)
+        {
+            return new LogContinuity(logId, null, view, [], ContinuityVerdict.FirstVisit, null);
+        }
+        var current = head?.TreeSize ?? 0;
+        if (size > current)
+        {
+            return new LogContinuity(logId, size, view, [], ContinuityVerdict.NotConsistent,
+                $"you were shown {size} entries, the log now has {current}: entries were removed");
+        }
+        var currentRoot = head?.RootHash ?? MerkleHash.EmptyRoot();
+        var proof = size == 0 || size == current ? [] : await reader.ConsistencyProofAsync(logId, size, current, cancellationToken);
+        var consistent = size == 0 || MerkleProofs.VerifyConsistency(size, current, proof, shownRoot, currentRoot);
+        return new LogContinuity(logId, size, view, proof, consistent ? ContinuityVerdict.Consistent : ContinuityVerdict.NotConsistent,
+            consistent ? null : "the log is not an extension of the one you were shown: entries were changed or removed");
     }
 }

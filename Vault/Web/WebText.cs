@@ -51,6 +51,9 @@ internal sealed class WebText
         ["removed"] = ("删除", "Removed"),
         ["no_store"] = ("策略版本库尚未启用：显示的是随系统发布的策略文件。", "The policy store is not enabled: showing the shipped policy files."),
         // Access log search
+        ["log_consistent"] = ("访问日志与您上次（{0}）看到的一致，此后新增 {1} 条记录，没有删改。", "The access log is the one you were shown on {0}, plus {1} new entries: nothing was removed or changed."),
+        ["log_not_consistent"] = ("警告：访问日志与您上次（{0}）看到的不一致（当时共 {1} 条），记录可能已被删改。请向隐私专员反映。", "Warning: the access log is not the one you were shown on {0} ({1} entries then); entries may have been removed or changed. Please tell the privacy officer."),
+        ["log_first_visit"] = ("已记住日志的当前状态：下次访问时将核对日志只增不改。", "The log's current state is remembered on this device: on your next visit it is checked that entries were only added."),
         ["log_search"] = ("查询访问记录（仅元数据，不含任何字段值）", "Search the access log (metadata only, never values)"),
         ["unit"] = ("单位", "Unit"),
         ["role"] = ("角色", "Role"),

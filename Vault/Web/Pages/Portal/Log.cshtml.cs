@@ -8,6 +8,9 @@ namespace DataVault.Vault.Web.Pages.Portal;
 /// Who looked at my data, newest first. Each entry is shown as verified only after its inclusion
 /// proof is checked here against the signed tree head and the published key (<see cref="EntryVerifier"/>,
 /// the same check a resident's own verifier runs). An entry can be questioned from the list.
+/// The page remembers, in a cookie on the resident's device (outside the vault, where an insider
+/// rolling back the database cannot reach it), the head it last showed, and proves on the next visit
+/// that the log now extends it (<see cref="MyData.ContinuityAsync"/>).
 /// </summary>
 internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions questions, AccessLogQueries queries) : PortalPageModel(link)
 {
@@ -22,6 +25,15 @@ internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions q
     public string? Message { get; private set; }
 
     public string? Problem { get; private set; }
+
+    /// <summary>The log compared with the head shown on the last visit (null before the first entry is logged).</summary>
+    public LogContinuity? Continuity { get; private set; }
+
+    /// <summary>When the head the comparison started from was shown.</summary>
+    public DateTimeOffset? ShownAt { get; private set; }
+
+    /// <summary>The cookie holding the last head shown: <c>{logId}.{size}.{base64url root}.{unix seconds shown}</c>.</summary>
+    public const string ShownHeadCookie = "dv_log_head";
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
@@ -54,5 +66,34 @@ internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions q
         var keys = queries.PublicKeys();
         Entries = [.. page.Entries.Select(e => new Row(e, EntryVerifier.Verify(e.Entry, e.Proof, e.TreeHead, keys)))];
         NextCursor = page.NextCursor;
+        await CheckContinuityAsync(cancellationToken);
+    }
+
+    private async Task CheckContinuityAsync(CancellationToken cancellationToken)
+    {
+        var logId = MyRecord.CommunityCode[..6];
+        long? size = null;
+        byte[]? root = null;
+        if (Request.Cookies[ShownHeadCookie]?.Split('.') is [var kept, var keptSize, var keptRoot, var keptAt]
+            && kept == logId
+            && long.TryParse(keptSize, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsedSize)
+            && DataVault.Vault.Me.MeEndpoints.TryRootHash(keptRoot, out root) && root is not null
+            && long.TryParse(keptAt, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var at))
+        {
+            size = parsedSize;
+            ShownAt = DateTimeOffset.FromUnixTimeSeconds(at);
+        }
+        Continuity = await data.ContinuityAsync(MyRecord, size, size is null ? null : root, cancellationToken);
+        // A log that is not an extension keeps the old anchor, so the warning stays until it is explained.
+        if (Continuity.Verdict != ContinuityVerdict.NotConsistent && Continuity.TreeHead is { } head)
+        {
+            var value = string.Join('.', logId, head.TreeSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Convert.ToBase64String(head.RootHash).TrimEnd('=').Replace('+', '-').Replace('/', '_'),
+                DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Response.Cookies.Append(ShownHeadCookie, value, new CookieOptions
+            {
+                HttpOnly = true, Secure = Request.IsHttps, SameSite = SameSiteMode.Lax, Path = "/portal", MaxAge = TimeSpan.FromDays(400), IsEssential = true,
+            });
+        }
     }
 }
