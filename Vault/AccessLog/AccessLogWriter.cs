@@ -116,6 +116,11 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     {
         await using var db = await _dbFactory.CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
+        var shared = db.Database.IsNpgsql();
+        if (shared)
+        {
+            await LockLogsAsync(db, batch, forceHeads);
+        }
         var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
@@ -153,7 +158,18 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         {
             foreach (var logId in _frontiers.Keys.Where(id => !working.ContainsKey(id)).ToList())
             {
-                working[logId] = _frontiers[logId].Clone();
+                // Checked against the store: another node may have appended since.
+                working[logId] = (await LoadFrontierAsync(db, logId)).Clone();
+            }
+        }
+        if (shared)
+        {
+            // Another node may have signed a newer head of these logs: never sign the same size twice.
+            foreach (var logId in working.Keys)
+            {
+                var head = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId).OrderByDescending(h => h.TreeSize)
+                    .Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
+                _lastHeads[logId] = head is null ? (0, 0) : (head.TreeSize, head.SignedAtUnixMs);
             }
         }
 
@@ -194,6 +210,40 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         return results;
     }
+
+    /// <summary>
+    /// Several vault nodes on one PostgreSQL append to the same district logs. Each batch takes, for
+    /// every log it touches (in one order, so two batches never wait on each other in a cycle), a
+    /// transaction-scoped advisory lock: the batches of all nodes for one log commit one after the
+    /// other, each seeing the size the previous one committed, so none loses an (LogId, Index) race
+    /// and refuses its reads. The lock ends with the transaction, also when a node dies mid-batch
+    /// (PostgreSQL aborts its transaction), so there is no leader to elect and nothing to fail over.
+    /// </summary>
+    private static async Task LockLogsAsync(VaultDbContext db, List<PendingAppend> batch, bool allKnownLogs)
+    {
+        var logIds = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var pending in batch)
+        {
+            foreach (var entry in pending.Entries)
+            {
+                logIds.Add(entry.DistrictCode);
+            }
+        }
+        if (allKnownLogs)
+        {
+            // A forced head round touches every log this node knows; they are locked too.
+            logIds.UnionWith(await db.Set<TreeHeadRow>().Select(h => h.LogId).Distinct().ToListAsync());
+        }
+        foreach (var logId in logIds)
+        {
+            var key = LogLockKey(logId);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})");
+        }
+    }
+
+    /// <summary>The advisory-lock key of a district log: the first 8 bytes of SHA-256("DataVault access log " ‖ logId).</summary>
+    internal static long LogLockKey(string logId) =>
+        System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("DataVault access log " + logId)));
 
     /// <summary>
     /// The frontier of a district's log. The cached one is trusted only while the store agrees on the
