@@ -1,6 +1,8 @@
 using System.Globalization;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.Encryption;
+using DataVault.Vault.Integrity;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
@@ -52,6 +54,7 @@ internal sealed class AggregateQuery(
     ResidentCodec codec,
     IDbContextFactory<VaultDbContext> contexts,
     AccessLogWriter log,
+    IntegrityIncidents incidents,
     TimeProvider time,
     IOptions<AggregateOptions> options)
 {
@@ -122,7 +125,7 @@ internal sealed class AggregateQuery(
             resolution = fidelities.Where(f => f > Fidelity.None).Min() >= Fidelity.Category ? Fidelity.Category : Fidelity.Exists;
         }
 
-        var counts = await CountAsync(layout, field, fieldIndex, resolution, RightsOf, cancellationToken);
+        var (counts, withheld) = await CountAsync(layout, field, fieldIndex, resolution, RightsOf, cancellationToken);
         var columns = Columns(field, resolution, counts.Keys, time.GetUtcNow().Year);
         var table = layout.Table(columns, counts);
         var k = options.Value.K;
@@ -154,6 +157,7 @@ internal sealed class AggregateQuery(
             columns,
             layout.Rows(columns, table, suppressed),
             suppressed.Count(s => s),
+            withheld,
             new AccessLogReference(receipt.LogId, receipt.Index)), null, null);
     }
 
@@ -187,9 +191,10 @@ internal sealed class AggregateQuery(
     /// counted residents fall in each column. Only the one field asked for is decrypted, and only when
     /// its category is needed; "recorded" needs only the blob's key list.
     /// </summary>
-    private async Task<Dictionary<string, long[]>> CountAsync(TableLayout layout, FieldDefinition? field, int fieldIndex, Fidelity? resolution, Func<string, FieldRights> rightsOf, CancellationToken cancellationToken)
+    private async Task<(Dictionary<string, long[]> Counts, int Withheld)> CountAsync(TableLayout layout, FieldDefinition? field, int fieldIndex, Fidelity? resolution, Func<string, FieldRights> rightsOf, CancellationToken cancellationToken)
     {
         var counts = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var withheld = new List<WithheldRecord>();
         void Count(int leaf, string column)
         {
             if (!counts.TryGetValue(column, out var perRow))
@@ -237,21 +242,33 @@ internal sealed class AggregateQuery(
                     // is only a resident under a grid the tree does not know, which the policy never reaches).
                     continue;
                 }
-                if (resolution == Fidelity.Exists)
+                try
                 {
-                    // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
-                    var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
-                    Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
+                    if (resolution == Fidelity.Exists)
+                    {
+                        // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
+                        var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
+                        Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
+                    }
+                    else
+                    {
+                        var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
+                        Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
+                    }
                 }
-                else
+                catch (EnvelopeException failure)
                 {
-                    var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
-                    Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
+                    // Not counted in any column (its value is unknown), reported as withheld, recorded as an incident.
+                    withheld.Add(WithheldRecord.Of(r.Address, failure));
                 }
             }
             if (page.Count < pageSize)
             {
-                return counts;
+                foreach (var record in withheld)
+                {
+                    await incidents.RecordAsync(record, cancellationToken);
+                }
+                return (counts, withheld.Count);
             }
             after = page[^1].Id;
         }

@@ -20,7 +20,9 @@ public sealed record AggregateRow(string Code, string? Parent, string Kind, stri
 /// The answer of <c>GET /api/v1/aggregates</c>. <see cref="Resolution"/> is <c>category</c> (a column
 /// per category value, plus <c>unrecorded</c>) or <c>exists</c> (columns <c>recorded</c> and
 /// <c>unrecorded</c>, when the caller holds the field only at <c>exists</c>); null without a field.
-/// Rows come depth first from <see cref="Within"/>, children in code order.
+/// Rows come depth first from <see cref="Within"/>, children in code order. <see cref="Withheld"/>
+/// counts residents left out of the field's columns because their stored record failed its integrity
+/// check (each an integrity incident); 0 on a healthy store.
 /// </summary>
 public sealed record AggregateReport(
     string Within,
@@ -33,4 +35,5 @@ public sealed record AggregateReport(
     IReadOnlyList<string> Columns,
     IReadOnlyList<AggregateRow> Rows,
     int Suppressed,
+    int Withheld,
     AccessLogReference Log);

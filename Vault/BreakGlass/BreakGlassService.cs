@@ -78,8 +78,9 @@ internal sealed class BreakGlassService(
             return BreakGlassResult.Fail(ProblemCatalog.Forbidden, "居民不能申请紧急访问 / Residents cannot request break-glass access.");
         }
         // Outside the caller's territory the resident does not exist for them: 404, as a read would answer.
-        var resident = await residents.FindAsync(request.ResidentId!.Trim(), cancellationToken);
-        if (resident is null || !Within(ResidentViews.LocationOf(resident).Jurisdiction, caller.Jurisdiction))
+        // The row's jurisdiction columns place the resident; a request opens nothing of the record.
+        var resident = await residents.FindRecordAsync(request.ResidentId!.Trim(), cancellationToken);
+        if (resident is null || !Within(new ResidentLocation(resident.Id, resident.CommunityCode, resident.GridCode).Jurisdiction, caller.Jurisdiction))
         {
             return BreakGlassResult.Fail(ProblemCatalog.NotFound, "在您的权限范围内没有该居民 / No such resident within your reach.");
         }

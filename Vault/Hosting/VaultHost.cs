@@ -6,6 +6,7 @@ using DataVault.Vault.Api;
 using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Grants;
+using DataVault.Vault.Integrity;
 using DataVault.Vault.Keys;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Me;
@@ -83,6 +84,7 @@ public static class VaultHost
         api.MapAggregateEndpoints();
         api.MapGrantEndpoints();
         api.MapBreakGlassEndpoints();
+        api.MapIntegrityEndpoints();
         app.MapVaultWeb();
 
         return app;

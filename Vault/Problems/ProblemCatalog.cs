@@ -31,6 +31,8 @@ public static class ProblemCatalog
     public static readonly ProblemType UriTooLong = new("uri_too_long", StatusCodes.Status414UriTooLong, "请求地址过长 / Request URI too long");
     public static readonly ProblemType UnsupportedMediaType = new("unsupported_media_type", StatusCodes.Status415UnsupportedMediaType, "不支持的内容类型 / Unsupported media type");
     public static readonly ProblemType HeadersTooLarge = new("headers_too_large", StatusCodes.Status431RequestHeaderFieldsTooLarge, "请求头过大 / Request header fields too large");
+    /// <summary>A stored record failed to open (tampered, moved, key missing): refused, never served; an integrity incident.</summary>
+    public static readonly ProblemType RecordIntegrityFailed = new(Integrity.WithheldRecord.Code, StatusCodes.Status500InternalServerError, "记录完整性校验失败 / The record failed its integrity check");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
 
     /// <summary>

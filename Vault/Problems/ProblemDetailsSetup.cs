@@ -9,6 +9,7 @@ internal static class ProblemDetailsSetup
     public static IServiceCollection AddVaultProblemDetails(this IServiceCollection services)
     {
         services.AddExceptionHandler<AccessLogFailureHandler>();
+        services.AddExceptionHandler<RecordIntegrityHandler>();
         services.AddExceptionHandler<ClientRequestErrorHandler>();
         // Binding failures throw in every environment (not only Development), so that they all
         // reach ClientRequestErrorHandler and leave with a detail and a code, not an empty 400.

@@ -23,6 +23,12 @@ internal static class ResidentExportEndpoints
     public const int PageSize = 200;
     public const string ContentType = "text/csv; charset=utf-8";
 
+    /// <summary>
+    /// The last column: empty for a resident served, <c>record_integrity_failed</c> for one withheld
+    /// because its stored record failed its integrity check (its other cells are empty).
+    /// </summary>
+    public const string StatusColumn = "record_status";
+
     /// <summary>How an <c>exists</c> cell reads: whether a value is recorded, in the staff's language.</summary>
     public const string Yes = "是";
     public const string No = "否";
@@ -32,7 +38,7 @@ internal static class ResidentExportEndpoints
         residents.MapGet("/export", ExportAsync)
             .WithName("ExportResidents")
             .WithSummary("The residents of one community, street or grid within reach as CSV, at the caller's view, never L5.")
-            .WithDescription("Same scope rules as the list. UTF-8 with BOM; columns are `id` and the field keys the caller's view of the scope contains, L5 excluded; `exists` cells read 是/否. Cells that a spreadsheet would run as a formula are prefixed with ' (OWASP CSV injection). Streamed: each page's residents are logged (action `export`) before that page is sent.")
+            .WithDescription("Same scope rules as the list. UTF-8 with BOM; columns are `id` and the field keys the caller's view of the scope contains, L5 excluded; `exists` cells read 是/否. Cells that a spreadsheet would run as a formula are prefixed with ' (OWASP CSV injection). Streamed: each page's residents are logged (action `export`) before that page is sent. The last column, `record_status`, is empty for a resident served and `record_integrity_failed` for one withheld because its stored record failed its integrity check (its other cells are empty); the export still completes.")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -65,6 +71,7 @@ internal static class ResidentExportEndpoints
         {
             csv.WriteField(column.Key);
         }
+        csv.WriteField(StatusColumn);
         await csv.NextRecordAsync();
         // The header goes out with the BOM (so spreadsheet software reads UTF-8); no resident data yet.
         await response.Body.WriteAsync(Encoding.UTF8.Preamble.ToArray(), cancellationToken);
@@ -74,14 +81,14 @@ internal static class ResidentExportEndpoints
         while (true)
         {
             var page = await reader.PageAsync(scope.Filter, after, PageSize, cancellationToken);
-            if (page.Count == 0)
+            if (page.Scanned == 0)
             {
                 break;
             }
-            after = page[^1].Id;
-            var rows = new List<(StoredResident Stored, Dictionary<string, FieldAccess> Fields)>(page.Count);
-            var entries = new List<AccessLogEntry>(page.Count);
-            foreach (var stored in page)
+            after = page.LastId;
+            var rows = new List<(StoredResident Stored, Dictionary<string, FieldAccess> Fields)>(page.Residents.Count);
+            var entries = new List<AccessLogEntry>(page.Residents.Count);
+            foreach (var stored in page.Residents)
             {
                 var access = await views.ResolveAsync(caller, purpose.Value, stored, cancellationToken);
                 // Only the columns of the file, never L5: the entry records exactly what leaves.
@@ -107,10 +114,23 @@ internal static class ResidentExportEndpoints
                 {
                     csv.WriteField(fields.TryGetValue(column.Key, out var f) ? Cell(FieldProjector.Project(f.Field, f.Served, stored.Values.GetValueOrDefault(f.Field.Key))) : "");
                 }
+                csv.WriteField("");
+                await csv.NextRecordAsync();
+            }
+            // A damaged record is marked, not dropped and not fatal: the file still completes, and the
+            // marker rows (id, empty cells, the code) say how many were withheld.
+            foreach (var marker in await views.WithheldWithinReachAsync(caller, purpose.Value, page.Withheld, cancellationToken))
+            {
+                csv.WriteField(marker.Id);
+                foreach (var _ in columns)
+                {
+                    csv.WriteField("");
+                }
+                csv.WriteField(marker.Code);
                 await csv.NextRecordAsync();
             }
             await FlushAsync(csv, text, response, cancellationToken);
-            if (page.Count < PageSize)
+            if (page.Scanned < PageSize)
             {
                 break;
             }

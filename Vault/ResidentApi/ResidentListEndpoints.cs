@@ -8,8 +8,11 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace DataVault.Vault.ResidentApi;
 
-/// <summary>One page of a list: the residents served (each already logged) and the cursor of the next page, null at the end.</summary>
-public sealed record ResidentPage(IReadOnlyList<ResidentView> Items, string? NextCursor);
+/// <summary>
+/// One page of a list: the residents served (each already logged), the cursor of the next page (null
+/// at the end), and the residents of the page withheld because their record failed its integrity check.
+/// </summary>
+public sealed record ResidentPage(IReadOnlyList<ResidentView> Items, string? NextCursor, IReadOnlyList<WithheldResident> Withheld);
 
 /// <summary><c>GET /api/v1/residents?community=|street=|grid=</c>: cursor-paged lists within the caller's reach.</summary>
 internal static class ResidentListEndpoints
@@ -29,7 +32,7 @@ internal static class ResidentListEndpoints
         residents.MapGet("", ListAsync)
             .WithName("ListResidents")
             .WithSummary("Residents of one community, street or grid within the caller's reach, a page at a time, each at the caller's view.")
-            .WithDescription("Exactly one of `community`, `street`, `grid`. A jurisdiction that contains the caller's is narrowed to the caller's; one outside it is 404. Keyset-paged by id: follow `nextCursor` (opaque) until it is null. Residents whose view is empty for the purpose are left out. Every resident served is logged (action `list`) before the page is returned.")
+            .WithDescription("Exactly one of `community`, `street`, `grid`. A jurisdiction that contains the caller's is narrowed to the caller's; one outside it is 404. Keyset-paged by id: follow `nextCursor` (opaque) until it is null. Residents whose view is empty for the purpose are left out. Every resident served is logged (action `list`) before the page is returned. A resident whose stored record fails its integrity check is not served: it is listed under `withheld` with code `record_integrity_failed` (and recorded as an integrity incident), and the page still answers.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -57,24 +60,26 @@ internal static class ResidentListEndpoints
         }
 
         var items = new List<ResidentView>(size);
+        var withheld = new List<WithheldResident>();
         var scanned = 0;
         var exhausted = false;
         while (items.Count < size && scanned < MaxScanned)
         {
             var want = size - items.Count;
             var page = await reader.PageAsync(scope.Filter, after, want, cancellationToken);
-            scanned += page.Count;
-            if (page.Count > 0)
+            scanned += page.Scanned;
+            if (page.Scanned > 0)
             {
-                items.AddRange(await views.ServeAsync(caller, purpose.Value, AccessAction.List, page, cancellationToken));
-                after = page[^1].Id;
+                items.AddRange(await views.ServeAsync(caller, purpose.Value, AccessAction.List, page.Residents, cancellationToken));
+                withheld.AddRange(await views.WithheldWithinReachAsync(caller, purpose.Value, page.Withheld, cancellationToken));
+                after = page.LastId;
             }
-            if (page.Count < want)
+            if (page.Scanned < want)
             {
                 exhausted = true;
                 break;
             }
         }
-        return TypedResults.Ok(new ResidentPage(items, exhausted || after is null ? null : scope.Cursor(after)));
+        return TypedResults.Ok(new ResidentPage(items, exhausted || after is null ? null : scope.Cursor(after), withheld));
     }
 }

@@ -1,5 +1,6 @@
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Views;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,8 +10,11 @@ namespace DataVault.Vault.ResidentApi;
 /// <summary>A lookup: exactly one of an ID number or a phone number. Sent in the body so it never lands in a URL or an access log of a proxy.</summary>
 public sealed record ResidentLookupRequest(string? IdNumber, string? Phone);
 
-/// <summary>The residents a lookup found within the caller's reach (a shared phone may find several).</summary>
-public sealed record ResidentLookupResult(IReadOnlyList<ResidentView> Items);
+/// <summary>
+/// The residents a lookup found within the caller's reach (a shared phone may find several), and those
+/// found but withheld because their record failed its integrity check.
+/// </summary>
+public sealed record ResidentLookupResult(IReadOnlyList<ResidentView> Items, IReadOnlyList<WithheldResident> Withheld);
 
 /// <summary><c>POST /api/v1/residents/lookup</c>: find residents by ID number or phone through the blind index.</summary>
 internal static class ResidentLookupEndpoints
@@ -23,7 +27,7 @@ internal static class ResidentLookupEndpoints
         residents.MapPost("/lookup", LookupAsync)
             .WithName("LookupResident")
             .WithSummary("Find residents within reach by ID number or phone (blind index), each at the caller's view.")
-            .WithDescription("Body: exactly one of `idNumber` or `phone`. Matches outside the caller's reach are silently left out; none within reach is 404. Rate-limited per caller (`ResidentApi:LookupsPerMinute`, default 30): over the limit is 429 `rate_limited` with Retry-After. The value looked up is never echoed or logged; every resident served is logged (action `read`).")
+            .WithDescription("Body: exactly one of `idNumber` or `phone`. Matches outside the caller's reach are silently left out; none within reach is 404. Rate-limited per caller (`ResidentApi:LookupsPerMinute`, default 30): over the limit is 429 `rate_limited` with Retry-After. The value looked up is never echoed or logged; every resident served is logged (action `read`). A match whose record fails its integrity check is listed under `withheld` (`record_integrity_failed`); when only such matches exist the answer is 500 `record_integrity_failed`.")
             .RequireRateLimiting(ResidentApiSetup.LookupPolicy)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -48,11 +52,19 @@ internal static class ResidentLookupEndpoints
             return ResidentApiProblems.Validation([new(byId ? "idNumber" : "phone", "too long")]);
         }
 
-        IReadOnlyList<StoredResident> found = byId
-            ? await reader.FindByIdNumberAsync(value, cancellationToken) is { } one ? [one] : []
+        var found = byId
+            ? await reader.LookupByIdNumberAsync(value, cancellationToken)
             : await reader.FindByPhoneAsync(value, MaxPhoneMatches, cancellationToken);
-        var served = found.Count == 0 ? [] : await views.ServeAsync(caller, purpose.Value, AccessAction.Read, found, cancellationToken);
+        var served = found.Residents.Count == 0 ? [] : await views.ServeAsync(caller, purpose.Value, AccessAction.Read, found.Residents, cancellationToken);
+        var withheld = await views.WithheldWithinReachAsync(caller, purpose.Value, found.Withheld, cancellationToken);
         ResidentApiLog.Lookup(logger, caller.Subject, byId ? "id_number" : "phone", served.Count);
-        return served.Count == 0 ? ResidentEndpoints.NotFound() : TypedResults.Ok(new ResidentLookupResult(served));
+        if (served.Count == 0 && withheld.Count > 0)
+        {
+            // Only damaged records matched: refused as a single read would be, never a 404 that says "not registered".
+            return ProblemCatalog.Problem(ProblemCatalog.RecordIntegrityFailed,
+                "找到的记录未通过完整性校验，未提供任何数据 / The matching record failed its integrity check: nothing was served.",
+                new Dictionary<string, object?> { ["withheld"] = withheld });
+        }
+        return served.Count == 0 ? ResidentEndpoints.NotFound() : TypedResults.Ok(new ResidentLookupResult(served, withheld));
     }
 }

@@ -1,7 +1,6 @@
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Problems;
-using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Views;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,7 +41,7 @@ internal static class ResidentRevealEndpoints
 
     private static async Task<Results<Ok<RevealedField>, ProblemHttpResult>> RevealAsync(
         string id, RevealRequest request, CallerContext caller, RequestPurpose purpose, ResidentSchema schema,
-        ResidentReader reader, ResidentViews views, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
+        ResidentViews views, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
     {
         var errors = new List<FieldProblem>();
         if (string.IsNullOrWhiteSpace(request.Field) || !schema.TryGet(request.Field, out _))
@@ -59,13 +58,7 @@ internal static class ResidentRevealEndpoints
             return ResidentApiProblems.Validation(errors);
         }
 
-        var stored = await reader.FindAsync(id, cancellationToken);
-        if (stored is null)
-        {
-            return ResidentEndpoints.NotFound();
-        }
-        var access = await views.ResolveAsync(caller, purpose.Value, stored, cancellationToken);
-        if (access.IsEmpty)
+        if (await views.FindWithinReachAsync(caller, purpose.Value, id, cancellationToken) is not (var stored, var access))
         {
             return ResidentEndpoints.NotFound();
         }

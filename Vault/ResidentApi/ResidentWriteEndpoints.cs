@@ -105,7 +105,7 @@ internal static partial class ResidentWriteEndpoints
     private static async Task<Results<Ok<ResidentWriteResult>, ProblemHttpResult>> UpdateAsync(
         string id, ResidentWriteRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         CallerContext caller, RequestPurpose purpose, ResidentValidator validator, JurisdictionTree tree,
-        ResidentReader reader, ResidentViews views, ResidentWriter writer, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
+        ResidentViews views, ResidentWriter writer, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
     {
         // Asked for before anything is looked up, so 428 says nothing about whether the id exists.
         if (string.IsNullOrWhiteSpace(ifMatch))
@@ -113,13 +113,7 @@ internal static partial class ResidentWriteEndpoints
             return ProblemCatalog.Problem(ProblemCatalog.PreconditionRequired,
                 "更新必须带 If-Match（读取时的 ETag）/ An update must send If-Match with the ETag from GET.");
         }
-        var stored = await reader.FindAsync(id, cancellationToken);
-        if (stored is null)
-        {
-            return ResidentEndpoints.NotFound();
-        }
-        var current = await views.ResolveAsync(caller, purpose.Value, stored, cancellationToken);
-        if (current.IsEmpty)
+        if (await views.FindWithinReachAsync(caller, purpose.Value, id, cancellationToken) is not (var stored, var current))
         {
             return ResidentEndpoints.NotFound();
         }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Integrity;
 
 namespace DataVault.Vault.Residents;
 
@@ -44,6 +45,23 @@ internal sealed partial class ResidentCodec
         {
             // The message says only where the layout broke; no value or key is in it.
             throw new EnvelopeException(EnvelopeFailure.Malformed, record.Id, "record");
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Open(RecordAddress, byte[], Func{string, bool}?, Func{string, bool}?)"/> for a path that
+    /// serves or changes one record: one that cannot be opened throws <see cref="RecordIntegrityException"/>,
+    /// which the API refuses with <c>record_integrity_failed</c> and records as an integrity incident.
+    /// </summary>
+    public Dictionary<string, string> OpenChecked(RecordAddress record, byte[] blob, Func<string, bool>? wanted = null, Func<string, bool>? presenceOnly = null)
+    {
+        try
+        {
+            return Open(record, blob, wanted, presenceOnly);
+        }
+        catch (EnvelopeException failure)
+        {
+            throw new RecordIntegrityException(WithheldRecord.Of(record, failure), failure);
         }
     }
 

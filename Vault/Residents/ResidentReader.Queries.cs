@@ -17,7 +17,7 @@ internal sealed partial class ResidentReader
     /// <paramref name="afterId"/>, in id order (keyset paging: a resident inserted meanwhile never shifts
     /// a page, and each resident is on exactly one page).
     /// </summary>
-    public async Task<IReadOnlyList<StoredResident>> PageAsync(ResidentFilter filter, string? afterId, int take, CancellationToken ct)
+    public async Task<ResidentBatch> PageAsync(ResidentFilter filter, string? afterId, int take, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var query = db.Set<ResidentRow>().AsNoTracking();
@@ -40,15 +40,15 @@ internal sealed partial class ResidentReader
             query = query.Where(r => string.Compare(r.Id, afterId) > 0);
         }
         var rows = await query.OrderBy(r => r.Id).Take(take).ToListAsync(ct);
-        return [.. rows.Select(Open)];
+        return await OpenBatchAsync(rows, ct);
     }
 
     /// <summary>Residents whose phone blind index matches (several people may share a phone), at most <paramref name="max"/>.</summary>
-    public async Task<IReadOnlyList<StoredResident>> FindByPhoneAsync(string phone, int max, CancellationToken ct)
+    public async Task<ResidentBatch> FindByPhoneAsync(string phone, int max, CancellationToken ct)
     {
         var index = indexer.Compute(BlindIndexKind.Phone, phone);
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Set<ResidentRow>().AsNoTracking().Where(r => r.PhoneIndex == index).OrderBy(r => r.Id).Take(max).ToListAsync(ct);
-        return [.. rows.Select(Open)];
+        return await OpenBatchAsync(rows, ct);
     }
 }

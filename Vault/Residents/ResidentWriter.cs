@@ -101,7 +101,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                     state = new State
                     {
                         Id = row.Id, IdIndex = idIndexes[i], CreatedAt = row.CreatedAt, Version = row.Version, IsNew = false,
-                        Values = codec.Open(row.Address, row.Data), Latest = record,
+                        Values = codec.OpenChecked(row.Address, row.Data), Latest = record,
                     };
                 }
                 else

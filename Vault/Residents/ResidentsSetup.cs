@@ -1,4 +1,5 @@
 using DataVault.Vault.Import;
+using DataVault.Vault.Integrity;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Seeding;
@@ -31,6 +32,7 @@ internal static class ResidentsSetup
         services.AddSingleton<ResidentValidator>();
         services.AddSingleton<ResidentCodec>();
         services.AddSingleton<ResidentWriter>();
+        services.AddIntegrityIncidents(); // the reader records the records it cannot open
         services.AddSingleton<ResidentReader>();
         services.AddSingleton<ResidentRotation>();
         services.AddSingleton<ResidentImporter>();

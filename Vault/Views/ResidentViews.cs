@@ -1,5 +1,6 @@
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.Integrity;
 using DataVault.Vault.Residents;
 
 namespace DataVault.Vault.Views;
@@ -20,6 +21,12 @@ public sealed record ResidentView(
     IReadOnlyList<string> GrantChain,
     string? BreakGlass,
     AccessLogReference Log);
+
+/// <summary>
+/// A resident of a list, lookup or export that was not served because its stored record failed its
+/// integrity check (<see cref="Code"/> is <c>record_integrity_failed</c>); the privacy officers see it as an incident.
+/// </summary>
+public sealed record WithheldResident(string Id, string Code);
 
 /// <summary>Where the access that served a view was recorded (the resident can fetch its inclusion proof).</summary>
 public sealed record AccessLogReference(string LogId, long Index);
@@ -69,6 +76,45 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         return access.Fields is FieldAccessList list
             ? new PreparedRead(reader.Open(record, list.NeedsValue, list.PresenceOnly), access)
             : new PreparedRead(reader.Open(record, key => access.Find(key) is not null), access);
+    }
+
+    /// <summary>
+    /// One resident, fully opened, with the caller's access, for paths that act on the whole record
+    /// (reveal, update). Null when it does not exist or is outside reach. Reach is decided on the row's
+    /// jurisdiction columns before anything is opened, so a damaged record outside reach is a 404 like
+    /// any other and a caller learns of an integrity failure only for a resident it may see.
+    /// </summary>
+    public async Task<(StoredResident Stored, ResidentAccess Access)?> FindWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
+    {
+        var record = await reader.FindRecordAsync(id, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+        var access = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(record.Id, record.CommunityCode, record.GridCode), cancellationToken);
+        return access.IsEmpty ? null : (reader.Open(record, null), access);
+    }
+
+    /// <summary>
+    /// The markers of withheld records (failed to open) that the caller could have been served: a record
+    /// outside the caller's view is left out silently, as it would have been had it opened.
+    /// </summary>
+    public async Task<IReadOnlyList<WithheldResident>> WithheldWithinReachAsync(CallerContext caller, Purpose purpose, IReadOnlyList<WithheldRecord> withheld, CancellationToken cancellationToken)
+    {
+        if (withheld.Count == 0)
+        {
+            return [];
+        }
+        var markers = new List<WithheldResident>(withheld.Count);
+        foreach (var w in withheld)
+        {
+            var access = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(w.Id, w.CommunityCode, w.GridCode), cancellationToken);
+            if (!access.IsEmpty)
+            {
+                markers.Add(new WithheldResident(w.Id, WithheldRecord.Code));
+            }
+        }
+        return markers;
     }
 
     private static IEnumerable<ServedField> ServedOf(ResidentAccess access) =>

@@ -103,7 +103,7 @@ public sealed class ReachingOtherResidentsTests
         Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
         Assert.Equal(0, (await ApiTestHost.JsonAsync(list, HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
         Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
-        Assert.Equal("\"id\"", (await TextAsync(export)).Trim());
+        Assert.Equal("\"id\",\"record_status\"", (await TextAsync(export)).Trim());
         Assert.Equal(HttpStatusCode.NotFound, patch.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, create.StatusCode);
         Assert.DoesNotContain(await host.LogRowsAsync(), r => r.ActorRole == UnitRoles.Resident);

@@ -37,8 +37,8 @@ public sealed class SingleResidentWritesTests
         Assert.Equal(1, await reader.CountAsync(ct));
         var stored = await reader.FindAsync(id, ct);
         Assert.Equal(("13900000003", 2), (stored!.Values["phone"], stored.Version));
-        Assert.Equal([id], (await reader.FindByPhoneAsync("139 0000 0003", 5, ct)).Select(r => r.Id));
-        Assert.Empty(await reader.FindByPhoneAsync("13900000004", 5, ct));
+        Assert.Equal([id], (await reader.FindByPhoneAsync("139 0000 0003", 5, ct)).Residents.Select(r => r.Id));
+        Assert.Empty((await reader.FindByPhoneAsync("13900000004", 5, ct)).Residents);
     }
 
     [Theory]
@@ -84,17 +84,17 @@ public sealed class SingleResidentWritesTests
         while (true)
         {
             var page = await reader.PageAsync(community, after, 3, ct);
-            pages.AddRange(page.Select(r => r.Id));
-            if (page.Count < 3)
+            pages.AddRange(page.Residents.Select(r => r.Id));
+            if (page.Scanned < 3)
             {
                 break;
             }
-            after = page[^1].Id;
+            after = page.LastId;
         }
         var grid = await reader.PageAsync(new ResidentFilter("510107", null, Community + "-01"), null, 100, ct);
 
         Assert.Equal(ids.Order(StringComparer.Ordinal), pages);
-        Assert.Equal(ids.Where((_, i) => i % 2 == 0).Order(StringComparer.Ordinal), grid.Select(r => r.Id));
+        Assert.Equal(ids.Where((_, i) => i % 2 == 0).Order(StringComparer.Ordinal), grid.Residents.Select(r => r.Id));
     }
 
     private static ValidResident Valid(TestVault vault, int serial, string? phone, string community = Community, string? grid = null)

@@ -378,6 +378,50 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                     b.ToTable("grants", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Integrity.IntegrityIncidentRow", b =>
+                {
+                    b.Property<string>("RecordId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("CommunityCode")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("community_code");
+
+                    b.Property<long>("Detections")
+                        .HasColumnType("bigint")
+                        .HasColumnName("detections");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FirstSeenUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_seen_ms");
+
+                    b.Property<long>("LastSeenUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_seen_ms");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("RecordId");
+
+                    b.HasIndex("DistrictCode", "FirstSeenUnixMs", "RecordId");
+
+                    b.ToTable("integrity_incidents", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Keys.DataProtectionKeyRow", b =>
                 {
                     b.Property<int>("Id")

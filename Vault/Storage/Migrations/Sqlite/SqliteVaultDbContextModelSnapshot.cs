@@ -373,6 +373,50 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("grants", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Integrity.IntegrityIncidentRow", b =>
+                {
+                    b.Property<string>("RecordId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("record_id");
+
+                    b.Property<string>("CommunityCode")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("community_code");
+
+                    b.Property<long>("Detections")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("detections");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FirstSeenUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_seen_ms");
+
+                    b.Property<long>("LastSeenUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_seen_ms");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.HasKey("RecordId");
+
+                    b.HasIndex("DistrictCode", "FirstSeenUnixMs", "RecordId");
+
+                    b.ToTable("integrity_incidents", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Keys.DataProtectionKeyRow", b =>
                 {
                     b.Property<int>("Id")
