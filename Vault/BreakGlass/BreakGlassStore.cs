@@ -12,13 +12,13 @@ internal sealed record ActiveBreakGlass(string Id, string RequesterSubject, stri
 /// "unjustified" review on another node ends the access within a second). Whether one is active is
 /// decided on every request against its <c>now</c>, so expiry needs no write.
 /// </summary>
-internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time)
+internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time, SharedChanges changes)
 {
     public const string Pending = "pending";
     public const string Approved = "approved";
     public const string Rejected = "rejected";
 
-    private readonly SharedTableCache _cache = new(time);
+    private readonly SharedTableCache _cache = new(time, changes, "break_glass");
     private ActiveSet _active = new(new CacheStamp(-1, -1), Enumerable.Empty<ActiveBreakGlass>().ToLookup(a => a.RequesterSubject));
 
     private sealed record ActiveSet(CacheStamp Stamp, ILookup<string, ActiveBreakGlass> BySubject);

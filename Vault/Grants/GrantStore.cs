@@ -10,9 +10,9 @@ namespace DataVault.Vault.Grants;
 /// grant stops on the next request; a revocation on this node stops on the next request too, and one
 /// made on another node within <see cref="SharedTableCache.MaxStaleness"/>.
 /// </summary>
-internal sealed class GrantStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time)
+internal sealed class GrantStore(IDbContextFactory<VaultDbContext> contexts, TimeProvider time, SharedChanges changes)
 {
-    private readonly SharedTableCache _cache = new(time);
+    private readonly SharedTableCache _cache = new(time, changes, "grants");
     private GrantSet _current = GrantSet.Empty;
 
     public async ValueTask<GrantSet> CurrentAsync(CancellationToken cancellationToken)

@@ -22,6 +22,7 @@ internal sealed partial class PolicyStoreService(
     PolicyImpactCalculator impact,
     IOptions<PolicyStoreOptions> options,
     TimeProvider time,
+    SharedChanges changes,
     ILogger<PolicyStoreService> logger)
 {
     // ----- versions -----
@@ -257,6 +258,7 @@ internal sealed partial class PolicyStoreService(
             }
         }
         runtime.Install(snapshot.Value);
+        changes.Publish(PolicyStoreSync.Topic);
         LogPublished(logger, version.Number, row.Id);
         return PolicyOutcome<PolicyVersionDetail>.Ok(new PolicyVersionDetail(Summary(version), version.PolicyText, version.ModelText));
     }

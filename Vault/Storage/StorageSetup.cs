@@ -14,6 +14,8 @@ internal static class StorageSetup
 
         services.AddSingleton<VaultDbContextFactory>();
         services.AddSingleton<IDbContextFactory<VaultDbContext>>(sp => sp.GetRequiredService<VaultDbContextFactory>());
+        services.AddSingleton<SharedChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<SharedChanges>());
         return services;
     }
 
