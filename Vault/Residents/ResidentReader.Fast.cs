@@ -16,16 +16,20 @@ internal sealed record ResidentRecord(string Id, string DistrictCode, string Str
 /// The by-id read every scoped view starts with, without EF on SQLite. Through EF a lookup costs a
 /// context, a pooled connection open (and with it the durability PRAGMAs the interceptor runs on every
 /// open) and a query pipeline, several times the primary-key lookup itself. Here a few connections stay
-/// open, each with its statement prepared once, and are lent to one reader at a time. PostgreSQL (and an
-/// in-memory SQLite, where every connection is another database) keep the EF path.
+/// open, each with its statement prepared once, and are lent to one reader at a time. On PostgreSQL the
+/// lookup is one statement on an Npgsql data source (auto-prepared per connection, see
+/// <see cref="VaultDbContextFactory.TunedForPostgres"/>); an in-memory SQLite (where every connection is
+/// another database) keeps the EF path.
 /// </summary>
 internal sealed partial class ResidentReader : IDisposable
 {
     // The id is not read back: the key compares exactly (binary collation), so the row's id is the one asked for.
     private const string FindSql = "SELECT district_code, street_code, community_code, grid_code, version, data FROM residents WHERE id = $id";
+    private const string PostgresFindSql = "SELECT district_code, street_code, community_code, grid_code, version, data FROM residents WHERE id = $1";
 
     private readonly Lock _fastGate = new();
     private FastPath? _fast;
+    private Npgsql.NpgsqlDataSource? _postgres;
     private bool _fastChecked;
 
     /// <summary>The row with this id, or null; nothing decrypted yet (the caller opens what its view serves).</summary>
@@ -36,10 +40,33 @@ internal sealed partial class ResidentReader : IDisposable
             ct.ThrowIfCancellationRequested();
             return fast.Find(id);
         }
+        if (_postgres is { } postgres)
+        {
+            return await FindOnPostgresAsync(postgres, id, ct);
+        }
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await db.Set<ResidentRow>().AsNoTracking().Where(r => r.Id == id)
             .Select(r => new ResidentRecord(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data))
             .SingleOrDefaultAsync(ct);
+    }
+
+    private static async ValueTask<ResidentRecord?> FindOnPostgresAsync(Npgsql.NpgsqlDataSource postgres, string id, CancellationToken ct)
+    {
+        await using var find = postgres.CreateCommand(PostgresFindSql);
+        find.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = id });
+        await using var reader = await find.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        return new ResidentRecord(
+            id,
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.GetInt32(4),
+            reader.GetFieldValue<byte[]>(5));
     }
 
     private FastPath? FastPathFor(IDbContextFactory<VaultDbContext> contexts)
@@ -60,6 +87,11 @@ internal sealed partial class ResidentReader : IDisposable
                     // back to Microsoft.Data.Sqlite's pool and be handed to a writer.
                     _fast = new FastPath(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
                 }
+                else if (db.Database.IsNpgsql())
+                {
+                    // PostgreSQL: the same lookup as one prepared statement on Npgsql's pool, without a context.
+                    _postgres = Npgsql.NpgsqlDataSource.Create(db.Database.GetConnectionString()!);
+                }
                 Volatile.Write(ref _fastChecked, true);
             }
             return _fast;
@@ -78,6 +110,8 @@ internal sealed partial class ResidentReader : IDisposable
         {
             _fast?.Dispose();
             _fast = null;
+            _postgres?.Dispose();
+            _postgres = null;
         }
     }
 

@@ -57,7 +57,31 @@ internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
             .Options;
 
     public static DbContextOptions<PostgresVaultDbContext> ForPostgres(string connectionString) =>
-        new DbContextOptionsBuilder<PostgresVaultDbContext>().UseNpgsql(connectionString).Options;
+        new DbContextOptionsBuilder<PostgresVaultDbContext>().UseNpgsql(TunedForPostgres(connectionString)).Options;
+
+    /// <summary>
+    /// The operator's PostgreSQL connection string with two defaults the vault's traffic wants, unless the
+    /// operator set them (issue 13, item 3): automatic preparation of the statements every request repeats
+    /// (the by-id read, the log's inserts and frontier query: parsed and planned once per connection, not per
+    /// request), and no session reset when a pooled connection is returned (the vault keeps no session
+    /// state: its advisory locks are transaction-scoped and LISTEN has its own unpooled connection), so
+    /// the prepared statements survive the return to the pool.
+    /// </summary>
+    public static string TunedForPostgres(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = 64;
+            builder.AutoPrepareMinUsages = 2;
+        }
+        if (!given.ContainsKey("No Reset On Close") && !given.ContainsKey("NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+        return builder.ToString();
+    }
 }
 
 /// <summary>
