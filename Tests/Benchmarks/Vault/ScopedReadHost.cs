@@ -24,6 +24,7 @@ internal sealed class ScopedReadHost : IAsyncDisposable
     public const string Purpose = "community_service";
 
     private readonly bool _started;
+    private bool _ownsDataDirectory = true;
 
     private ScopedReadHost(WebApplication app, string dataDirectory, IReadOnlyList<string> ids, bool started)
     {
@@ -42,18 +43,34 @@ internal sealed class ScopedReadHost : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    public static async Task<ScopedReadHost> StartAsync(int residents, bool listen)
+    public static Task<ScopedReadHost> StartAsync(int residents, bool listen) => StartAsync(residents, listen, [], null);
+
+    /// <summary>
+    /// A vault host with <paramref name="settings"/> added to the command line (e.g. PostgreSQL). With
+    /// <paramref name="sharedDataDirectory"/> it is a second node of an existing one: the same data
+    /// directory (master key, identity store, API client), nothing seeded, the first node's ids.
+    /// </summary>
+    public static async Task<ScopedReadHost> StartAsync(int residents, bool listen, IReadOnlyList<string> settings, ScopedReadHost? sharedDataDirectory)
     {
-        var dataDirectory = Directory.CreateTempSubdirectory("dv-bench-scoped-").FullName;
+        var dataDirectory = sharedDataDirectory?.DataDirectory ?? Directory.CreateTempSubdirectory("dv-bench-scoped-").FullName;
         var builder = VaultHost.CreateBuilder([
             "--environment=Development",
             $"--Vault:DataDirectory={dataDirectory}",
             "--Seeding:DemoOnFirstRun=false",
             "--urls=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
+            .. settings,
         ]);
         var app = VaultHost.Build(builder);
         await VaultHost.PrepareAsync(app);
+        if (sharedDataDirectory is not null)
+        {
+            if (listen)
+            {
+                await app.StartAsync();
+            }
+            return new ScopedReadHost(app, dataDirectory, sharedDataDirectory.Ids, listen) { _ownsDataDirectory = false };
+        }
         await app.Services.GetRequiredService<ResidentSeeder>().SeedAsync(new SeedRequest(residents, 1, SeedRequest.DemoCommunity), null, CancellationToken.None);
         await using (var scope = app.Services.CreateAsyncScope())
         {
@@ -68,20 +85,14 @@ internal sealed class ScopedReadHost : IAsyncDisposable
         {
             await app.StartAsync();
         }
-        var ids = new List<string>(residents);
-        await using (var connection = new SqliteConnection(ConnectionString(app.Services)))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id FROM residents ORDER BY id";
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<VaultDbContext>>().CreateDbContextAsync();
+        var ids = await db.Set<DataVault.Vault.Residents.ResidentRow>().AsNoTracking().OrderBy(r => r.Id).Select(r => r.Id).ToListAsync();
         return new ScopedReadHost(app, dataDirectory, ids, listen);
     }
+
+    /// <summary>The address Kestrel listens on (a started host).</summary>
+    public Uri Address => new(Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+        .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>The connection string the vault's own contexts use (the same file, the same options).</summary>
     public static string ConnectionString(IServiceProvider services)
@@ -126,6 +137,10 @@ internal sealed class ScopedReadHost : IAsyncDisposable
         }
         await App.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (!_ownsDataDirectory)
+        {
+            return;
+        }
         try
         {
             Directory.Delete(DataDirectory, recursive: true);
