@@ -80,7 +80,7 @@ internal sealed class BreakGlassService(
         // Outside the caller's territory the resident does not exist for them: 404, as a read would answer.
         // The row's jurisdiction columns place the resident; a request opens nothing of the record.
         var resident = await residents.FindRecordAsync(request.ResidentId!.Trim(), cancellationToken);
-        if (resident is null || !Within(new ResidentLocation(resident.Id, resident.CommunityCode, resident.GridCode).Jurisdiction, caller.Jurisdiction))
+        if (resident is null || !Within(ResidentViews.LocationOf(resident).Jurisdiction, caller.Jurisdiction))
         {
             return BreakGlassResult.Fail(ProblemCatalog.NotFound, "在您的权限范围内没有该居民 / No such resident within your reach.");
         }

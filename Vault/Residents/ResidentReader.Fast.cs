@@ -55,19 +55,18 @@ internal sealed partial class ResidentReader : IDisposable
         await using var find = postgres.CreateCommand(PostgresFindSql);
         find.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = id });
         await using var reader = await find.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
-        if (!await reader.ReadAsync(ct))
-        {
-            return null;
-        }
-        return new ResidentRecord(
-            id,
-            reader.GetString(0),
-            reader.GetString(1),
-            reader.GetString(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.GetInt32(4),
-            reader.GetFieldValue<byte[]>(5));
+        return await reader.ReadAsync(ct) ? RecordOf(id, reader) : null;
     }
+
+    /// <summary>The row <see cref="FindSql"/> (or <see cref="PostgresFindSql"/>) selects, as a record.</summary>
+    private static ResidentRecord RecordOf(string id, System.Data.Common.DbDataReader reader) => new(
+        id,
+        reader.GetString(0),
+        reader.GetString(1),
+        reader.GetString(2),
+        reader.IsDBNull(3) ? null : reader.GetString(3),
+        reader.GetInt32(4),
+        reader.GetFieldValue<byte[]>(5));
 
     private FastPath? FastPathFor(IDbContextFactory<VaultDbContext> contexts)
     {
@@ -87,10 +86,10 @@ internal sealed partial class ResidentReader : IDisposable
                     // back to Microsoft.Data.Sqlite's pool and be handed to a writer.
                     _fast = new FastPath(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
                 }
-                else if (db.Database.IsNpgsql())
+                else if (contexts is VaultDbContextFactory { PostgresDataSource: { } postgres })
                 {
-                    // PostgreSQL: the same lookup as one prepared statement on Npgsql's pool, without a context.
-                    _postgres = Npgsql.NpgsqlDataSource.Create(db.Database.GetConnectionString()!);
+                    // PostgreSQL: the same lookup as one statement on the node's data source, without a context.
+                    _postgres = postgres;
                 }
                 Volatile.Write(ref _fastChecked, true);
             }
@@ -110,8 +109,7 @@ internal sealed partial class ResidentReader : IDisposable
         {
             _fast?.Dispose();
             _fast = null;
-            _postgres?.Dispose();
-            _postgres = null;
+            _postgres = null; // the factory's, disposed with it
         }
     }
 
@@ -184,18 +182,7 @@ internal sealed partial class ResidentReader : IDisposable
             _id.Value = id;
             // Autocommit: the read transaction ends with the reader, so a held connection never pins the WAL.
             using var reader = _find.ExecuteReader();
-            if (!reader.Read())
-            {
-                return null;
-            }
-            return new ResidentRecord(
-                id,
-                reader.GetString(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.GetInt32(4),
-                (byte[])reader.GetValue(5));
+            return reader.Read() ? RecordOf(id, reader) : null;
         }
 
         public void Dispose()

@@ -45,7 +45,6 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
     public StoredResident Open(ResidentRecord record, Func<string, bool>? wanted, Func<string, bool>? presenceOnly = null) =>
         new(record.Id, record.CommunityCode, record.Version, codec.OpenChecked(record.Address, record.Data, wanted, presenceOnly));
 
-    /// <summary>Opens every row it can; the others are withheld and recorded as incidents.</summary>
     /// <summary>Every resident, in id order, a page at a time (keyset paging); throws on a record that cannot be opened (tools and tests).</summary>
     public async IAsyncEnumerable<StoredResident> ReadAllAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int pageSize = 1000)
     {
@@ -61,7 +60,7 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
             var page = await query.OrderBy(r => r.Id).Take(pageSize).ToListAsync(ct);
             foreach (var row in page)
             {
-                yield return new StoredResident(row.Id, row.CommunityCode, row.Version, codec.OpenChecked(row.Address, row.Data));
+                yield return Open(row);
             }
             if (page.Count < pageSize)
             {
@@ -71,44 +70,44 @@ internal sealed partial class ResidentReader(IDbContextFactory<VaultDbContext> c
         }
     }
 
+    /// <summary>Every value of a row; throws <see cref="RecordIntegrityException"/> when it cannot be opened.</summary>
+    private StoredResident Open(ResidentRow row) => new(row.Id, row.CommunityCode, row.Version, codec.OpenChecked(row.Address, row.Data));
+
+    /// <summary>Opens every row it can; the others are withheld and recorded as incidents.</summary>
     private async Task<ResidentBatch> OpenBatchAsync(IReadOnlyList<ResidentRow> rows, CancellationToken ct)
     {
         var opened = new List<StoredResident>(rows.Count);
-        List<WithheldRecord>? withheld = null;
+        var withheld = new List<WithheldRecord>();
         foreach (var row in rows)
         {
             try
             {
-                opened.Add(new StoredResident(row.Id, row.CommunityCode, row.Version, codec.Open(row.Address, row.Data, null, null)));
+                opened.Add(Open(row));
             }
-            catch (EnvelopeException failure)
+            catch (RecordIntegrityException failure)
             {
-                (withheld ??= []).Add(WithheldRecord.Of(row.Address, failure));
+                withheld.Add(failure.Record);
             }
         }
-        foreach (var record in withheld ?? [])
+        foreach (var record in withheld)
         {
             await incidents.RecordAsync(record, ct);
         }
-        return new ResidentBatch(opened, withheld ?? [], rows.Count, rows.Count > 0 ? rows[^1].Id : null);
+        return new ResidentBatch(opened, withheld, rows.Count, rows.Count > 0 ? rows[^1].Id : null);
     }
 
     /// <summary>The resident with this ID number, opened; throws <see cref="RecordIntegrityException"/> if it cannot be.</summary>
-    public async Task<StoredResident?> FindByIdNumberAsync(string idNumber, CancellationToken ct)
-    {
-        var index = indexer.Compute(BlindIndexKind.IdNumber, idNumber);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var row = await db.Set<ResidentRow>().AsNoTracking().SingleOrDefaultAsync(r => r.IdNumberIndex == index, ct);
-        return row is null ? null : new StoredResident(row.Id, row.CommunityCode, row.Version, codec.OpenChecked(row.Address, row.Data));
-    }
+    public async Task<StoredResident?> FindByIdNumberAsync(string idNumber, CancellationToken ct) =>
+        await RowByIdNumberAsync(idNumber, ct) is { } row ? Open(row) : null;
 
     /// <summary>The resident with this ID number (at most one: the blind index is unique), opened or withheld: the lookup API's form.</summary>
-    public async Task<ResidentBatch> LookupByIdNumberAsync(string idNumber, CancellationToken ct)
+    public async Task<ResidentBatch> LookupByIdNumberAsync(string idNumber, CancellationToken ct) =>
+        await OpenBatchAsync(await RowByIdNumberAsync(idNumber, ct) is { } row ? [row] : [], ct);
+
+    private async Task<ResidentRow?> RowByIdNumberAsync(string idNumber, CancellationToken ct)
     {
         var index = indexer.Compute(BlindIndexKind.IdNumber, idNumber);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var rows = await db.Set<ResidentRow>().AsNoTracking().Where(r => r.IdNumberIndex == index).Take(1).ToListAsync(ct);
-        return await OpenBatchAsync(rows, ct);
+        return await db.Set<ResidentRow>().AsNoTracking().SingleOrDefaultAsync(r => r.IdNumberIndex == index, ct);
     }
-
 }

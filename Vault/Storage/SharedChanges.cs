@@ -16,7 +16,7 @@ namespace DataVault.Vault.Storage;
 /// wakes every subscriber once, covering whatever it missed. On SQLite there is one node and nothing
 /// to tell: <see cref="Publish"/> does nothing and the listener does not start.
 /// </remarks>
-internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, ILogger<SharedChanges> logger) : BackgroundService
+internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, VaultDbContextFactory contexts, ILogger<SharedChanges> logger) : BackgroundService
 {
     /// <summary>The one PostgreSQL notification channel every node listens on.</summary>
     public const string Channel = "datavault_changes";
@@ -25,9 +25,8 @@ internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, IL
 
     private readonly string _node = Guid.NewGuid().ToString("N")[..12];
     private readonly ConcurrentDictionary<string, ConcurrentBag<Action>> _subscribers = new(StringComparer.Ordinal);
-    private readonly Lazy<NpgsqlDataSource> _publisher = new(() => NpgsqlDataSource.Create(storage.Value.ConnectionString!));
 
-    private bool Enabled => storage.Value.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Value.ConnectionString);
+    private bool Enabled => contexts.PostgresDataSource is not null;
 
     /// <summary>Whether the listener holds its connection now (a node without it relies on its polls).</summary>
     public bool Listening { get; private set; }
@@ -39,7 +38,7 @@ internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, IL
     public void Subscribe(string topic, Action onChange) => _subscribers.GetOrAdd(topic, _ => []).Add(onChange);
 
     /// <summary>
-    /// Tells the other nodes that <paramref name="topic"/> changed. Call it after the change committed.
+    /// Tells the other nodes that <paramref name="topic"/> changed (on the node's data source). Call it after the change committed.
     /// Never throws: a lost notification costs only the fallback's delay, and a failure is logged.
     /// </summary>
     public void Publish(string topic)
@@ -60,7 +59,7 @@ internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, IL
         }
         try
         {
-            await using var command = _publisher.Value.CreateCommand("SELECT pg_notify($1, $2)");
+            await using var command = contexts.PostgresDataSource!.CreateCommand("SELECT pg_notify($1, $2)");
             command.Parameters.AddWithValue(Channel);
             command.Parameters.AddWithValue($"{topic}:{_node}");
             await command.ExecuteNonQueryAsync();
@@ -116,15 +115,6 @@ internal sealed partial class SharedChanges(IOptions<StorageOptions> storage, IL
                 Listening = false;
             }
         }
-    }
-
-    public override void Dispose()
-    {
-        if (_publisher.IsValueCreated)
-        {
-            _publisher.Value.Dispose();
-        }
-        base.Dispose();
     }
 
     private void OnNotification(string payload)

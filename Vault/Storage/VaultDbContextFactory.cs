@@ -11,7 +11,7 @@ namespace DataVault.Vault.Storage;
 /// Creates the provider-specific <see cref="VaultDbContext"/> chosen by <c>Storage:Provider</c>.
 /// Options are built once; contexts are cheap and short-lived (one per unit of work).
 /// </summary>
-internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
+internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>, IDisposable
 {
     private readonly Func<VaultDbContext> _create;
 
@@ -21,8 +21,11 @@ internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
         switch (Provider)
         {
             case StorageProvider.Postgres:
-                var pg = ForPostgres(storage.Value.ConnectionString
-                    ?? throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is Postgres."));
+                // One data source (one connection pool, one set of prepared statements) for everything this
+                // node sends PostgreSQL: EF, the by-id read (ResidentReader.Fast.cs) and change notifications.
+                PostgresDataSource = Npgsql.NpgsqlDataSource.Create(TunedForPostgres(storage.Value.ConnectionString
+                    ?? throw new InvalidOperationException("Storage:ConnectionString is required when Storage:Provider is Postgres.")));
+                var pg = new DbContextOptionsBuilder<PostgresVaultDbContext>().UseNpgsql(PostgresDataSource).Options;
                 _create = () => new PostgresVaultDbContext(pg);
                 break;
             case StorageProvider.Sqlite:
@@ -35,6 +38,11 @@ internal sealed class VaultDbContextFactory : IDbContextFactory<VaultDbContext>
     }
 
     public StorageProvider Provider { get; }
+
+    /// <summary>The node's PostgreSQL data source; null on SQLite.</summary>
+    public Npgsql.NpgsqlDataSource? PostgresDataSource { get; }
+
+    public void Dispose() => PostgresDataSource?.Dispose();
 
     public VaultDbContext CreateDbContext() => _create();
 

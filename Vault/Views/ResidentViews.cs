@@ -62,13 +62,7 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         // Decide before decrypting: the row's jurisdiction columns place the resident (the grid column is
         // written from the same validated value as the grid field), and only the fields the view serves are
         // opened. A resident outside reach is never decrypted at all.
-        var record = await reader.FindRecordAsync(id, cancellationToken);
-        if (record is null)
-        {
-            return null;
-        }
-        var access = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(record.Id, record.CommunityCode, record.GridCode), cancellationToken);
-        if (access.IsEmpty)
+        if (await RecordWithinReachAsync(caller, purpose, id, cancellationToken) is not (var record, var access))
         {
             return null;
         }
@@ -86,13 +80,20 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     /// </summary>
     public async Task<(StoredResident Stored, ResidentAccess Access)?> FindWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
     {
-        var record = await reader.FindRecordAsync(id, cancellationToken);
-        if (record is null)
+        return await RecordWithinReachAsync(caller, purpose, id, cancellationToken) is (var record, var access)
+            ? (reader.Open(record, null), access)
+            : null;
+    }
+
+    /// <summary>The sealed row and the caller's non-empty access to it, decided on the row's jurisdiction columns; null otherwise.</summary>
+    private async Task<(ResidentRecord Record, ResidentAccess Access)?> RecordWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
+    {
+        if (await reader.FindRecordAsync(id, cancellationToken) is not { } record)
         {
             return null;
         }
-        var access = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(record.Id, record.CommunityCode, record.GridCode), cancellationToken);
-        return access.IsEmpty ? null : (reader.Open(record, null), access);
+        var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
+        return access.IsEmpty ? null : (record, access);
     }
 
     /// <summary>
@@ -155,6 +156,9 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken).AsTask();
 
     public static ResidentLocation LocationOf(StoredResident stored) => new(stored.Id, stored.CommunityCode, stored.Values.GetValueOrDefault("grid"));
+
+    /// <summary>Where a sealed row places its resident: its jurisdiction columns (the grid column is written from the validated grid field).</summary>
+    public static ResidentLocation LocationOf(ResidentRecord record) => new(record.Id, record.CommunityCode, record.GridCode);
 
     /// <summary>
     /// The access-log entry for an access: who, which client, purpose, legal basis, grants, policy

@@ -52,7 +52,7 @@ internal sealed class MultiNodeBench : IBenchCommand
         double sqliteRps;
         await using (var sqlite = await ScopedReadHost.StartAsync(residents, listen: true))
         {
-            var window = await MeasureAsync([sqlite], clients, warmup, seconds);
+            var (_, window) = await MeasureAsync([sqlite], clients, warmup, seconds);
             sqliteRps = window[0].Ok / window[0].Elapsed.TotalSeconds;
             rows.Add(Row("SQLite, one node", clients, window, sqliteRps));
         }
@@ -70,14 +70,14 @@ internal sealed class MultiNodeBench : IBenchCommand
             await using var a = await ScopedReadHost.StartAsync(residents, listen: true, postgres, null);
 
             // 2. PostgreSQL, one node.
-            var one = await MeasureAsync([a], clients, warmup, seconds);
+            var (_, one) = await MeasureAsync([a], clients, warmup, seconds);
             var oneRps = one[0].Ok / one[0].Elapsed.TotalSeconds;
             rows.Add(Row("PostgreSQL, one node", clients, one, sqliteRps));
 
             // 3. Two nodes on the one database, the same district's log.
             await using var b = await ScopedReadHost.StartAsync(residents, listen: true, postgres, a);
             var before = await a.AccessLogEntriesAsync();
-            var two = await MeasureAsync([a, b], clients, warmup: Math.Max(5, warmup / 3), seconds);
+            var (warmServed, two) = await MeasureAsync([a, b], clients, warmup: Math.Max(5, warmup / 3), seconds);
             var written = await a.AccessLogEntriesAsync() - before;
             rows.Add(Row("PostgreSQL, node A of two", clients, [two[0]], sqliteRps));
             rows.Add(Row("PostgreSQL, node B of two", clients, [two[1]], sqliteRps));
@@ -86,7 +86,7 @@ internal sealed class MultiNodeBench : IBenchCommand
             await a.Services.GetRequiredService<AccessLogWriter>().SignPendingTreeHeadsAsync(CancellationToken.None);
             await b.Services.GetRequiredService<AccessLogWriter>().SignPendingTreeHeadsAsync(CancellationToken.None);
             var audit = await a.Services.GetRequiredService<AccessLogVerifier>().VerifyAsync(cancellationToken: CancellationToken.None);
-            var served = two.Sum(w => w.Ok) + _warmupServed;
+            var served = two.Sum(w => w.Ok) + warmServed;
             var refused = two.Sum(w => w.Refused);
 
             // 4. Publish on A → enforced on B.
@@ -123,10 +123,8 @@ internal sealed class MultiNodeBench : IBenchCommand
         return ok ? 0 : 1;
     }
 
-    private long _warmupServed;
-
-    /// <summary>A warm-up, then one window in which every node gets <paramref name="clients"/> clients at once.</summary>
-    private async Task<ScopedReadHttpBench.Window[]> MeasureAsync(IReadOnlyList<ScopedReadHost> nodes, int clients, int warmup, int seconds)
+    /// <summary>A warm-up, then one window in which every node gets <paramref name="clients"/> clients at once; also the reads the warm-up served (they are logged too).</summary>
+    private static async Task<(long WarmupServed, ScopedReadHttpBench.Window[] Windows)> MeasureAsync(IReadOnlyList<ScopedReadHost> nodes, int clients, int warmup, int seconds)
     {
         var perNode = new List<List<HttpClient>>();
         foreach (var node in nodes)
@@ -136,8 +134,7 @@ internal sealed class MultiNodeBench : IBenchCommand
         try
         {
             var warm = await Task.WhenAll(nodes.Select((n, i) => ScopedReadHttpBench.RunAsync(perNode[i], n.Ids, TimeSpan.FromSeconds(warmup))));
-            _warmupServed = warm.Sum(w => (long)w.Ok);
-            return await Task.WhenAll(nodes.Select((n, i) => ScopedReadHttpBench.RunAsync(perNode[i], n.Ids, TimeSpan.FromSeconds(seconds))));
+            return (warm.Sum(w => (long)w.Ok), await Task.WhenAll(nodes.Select((n, i) => ScopedReadHttpBench.RunAsync(perNode[i], n.Ids, TimeSpan.FromSeconds(seconds)))));
         }
         finally
         {
