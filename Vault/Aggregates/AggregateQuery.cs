@@ -205,73 +205,80 @@ internal sealed class AggregateQuery(
             perRow[leaf]++;
         }
 
-        var communities = layout.Communities;
         var pageSize = options.Value.PageSize;
         var needsData = field is not null;
-        string? after = null;
-        while (true)
+        // One community at a time, each walked along its (district, community, id) index from a keyset
+        // cursor: every resident is read once. A single IN list over all the communities ordered by id
+        // would make the database sort the whole table again for every page (quadratic at a district).
+        foreach (var community in layout.Communities)
         {
-            List<ResidentSlice> page;
-            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            var district = tree.Find(community)?.DistrictCode;
+            string? after = null;
+            while (true)
             {
-                var query = db.Set<ResidentRow>().AsNoTracking().Where(r => communities.Contains(r.CommunityCode));
-                if (after is not null)
+                List<ResidentSlice> page;
+                await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
                 {
-                    query = query.Where(r => string.Compare(r.Id, after) > 0);
-                }
-                page = needsData
-                    ? await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data)).ToListAsync(cancellationToken)
-                    : await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, null)).ToListAsync(cancellationToken);
-            }
-            foreach (var r in page)
-            {
-                var leaf = layout.LeafOf(r.CommunityCode, r.GridCode);
-                var rights = rightsOf(r.GridCode ?? r.CommunityCode);
-                if (field is null)
-                {
-                    if (rights.Any)
+                    var query = db.Set<ResidentRow>().AsNoTracking().Where(r => r.DistrictCode == district && r.CommunityCode == community);
+                    if (after is not null)
                     {
-                        Count(leaf, "");
+                        query = query.Where(r => string.Compare(r.Id, after) > 0);
                     }
-                    continue;
+                    page = needsData
+                        ? await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data)).ToListAsync(cancellationToken)
+                        : await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, null)).ToListAsync(cancellationToken);
                 }
-                var fidelity = rights.Fidelities[fieldIndex];
-                if (fidelity == Fidelity.None || (resolution == Fidelity.Category && fidelity < Fidelity.Category))
+                foreach (var r in page)
                 {
-                    // Not counted: the caller does not hold this field for this resident (the second case
-                    // is only a resident under a grid the tree does not know, which the policy never reaches).
-                    continue;
-                }
-                try
-                {
-                    if (resolution == Fidelity.Exists)
+                    var leaf = layout.LeafOf(r.CommunityCode, r.GridCode);
+                    var rights = rightsOf(r.GridCode ?? r.CommunityCode);
+                    if (field is null)
                     {
-                        // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
-                        var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
-                        Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
+                        if (rights.Any)
+                        {
+                            Count(leaf, "");
+                        }
+                        continue;
                     }
-                    else
+                    var fidelity = rights.Fidelities[fieldIndex];
+                    if (fidelity == Fidelity.None || (resolution == Fidelity.Category && fidelity < Fidelity.Category))
                     {
-                        var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
-                        Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
+                        // Not counted: the caller does not hold this field for this resident (the second case
+                        // is only a resident under a grid the tree does not know, which the policy never reaches).
+                        continue;
+                    }
+                    try
+                    {
+                        if (resolution == Fidelity.Exists)
+                        {
+                            // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
+                            var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
+                            Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
+                        }
+                        else
+                        {
+                            var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
+                            Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
+                        }
+                    }
+                    catch (EnvelopeException failure)
+                    {
+                        // Not counted in any column (its value is unknown), reported as withheld, recorded as an incident.
+                        withheld.Add(WithheldRecord.Of(r.Address, failure));
                     }
                 }
-                catch (EnvelopeException failure)
+                if (page.Count < pageSize)
                 {
-                    // Not counted in any column (its value is unknown), reported as withheld, recorded as an incident.
-                    withheld.Add(WithheldRecord.Of(r.Address, failure));
+                    break;
                 }
+                after = page[^1].Id;
             }
-            if (page.Count < pageSize)
-            {
-                foreach (var record in withheld)
-                {
-                    await incidents.RecordAsync(record, cancellationToken);
-                }
-                return (counts, withheld.Count);
-            }
-            after = page[^1].Id;
         }
+        foreach (var record in withheld)
+        {
+            await incidents.RecordAsync(record, cancellationToken);
+        }
+        return (counts, withheld.Count);
     }
 
     /// <summary>

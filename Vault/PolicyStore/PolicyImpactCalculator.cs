@@ -65,14 +65,22 @@ public sealed record PolicyImpactJurisdiction(string Code, string NameZh, string
 /// </remarks>
 internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbContextFactory<VaultDbContext> dbs, IServiceScopeFactory scopes)
 {
+    /// <summary>
+    /// The GROUP BY of <see cref="ResidentCountsAsync"/>: answered from the residents' (district,
+    /// community, id, grid) index alone, so a dry run never reads the records themselves.
+    /// </summary>
+    internal static IQueryable<ResidentCount> ResidentCountsQuery(VaultDbContext db) =>
+        db.Set<ResidentRow>().AsNoTracking()
+            .GroupBy(r => new { r.CommunityCode, r.GridCode })
+            .Select(g => new ResidentCount(g.Key.CommunityCode, g.Key.GridCode, g.Count()));
+
+    internal sealed record ResidentCount(string CommunityCode, string? GridCode, int Count);
+
     /// <summary>Residents per resident jurisdiction (grid, or community when there is no grid): one GROUP BY.</summary>
     public async Task<Dictionary<string, int>> ResidentCountsAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var groups = await db.Set<ResidentRow>().AsNoTracking()
-            .GroupBy(r => new { r.CommunityCode, r.GridCode })
-            .Select(g => new { g.Key.CommunityCode, g.Key.GridCode, Count = g.Count() })
-            .ToListAsync(cancellationToken);
+        var groups = await ResidentCountsQuery(db).ToListAsync(cancellationToken);
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var g in groups)
         {

@@ -66,15 +66,16 @@ internal static class ResidentListEndpoints
         while (items.Count < size && scanned < MaxScanned)
         {
             var want = size - items.Count;
-            var page = await reader.PageAsync(scope.Filter, after, want, cancellationToken);
-            scanned += page.Scanned;
-            if (page.Scanned > 0)
+            var records = await reader.PageRecordsAsync(scope.Filter, after, want, cancellationToken);
+            scanned += records.Count;
+            if (records.Count > 0)
             {
-                items.AddRange(await views.ServeAsync(caller, purpose.Value, AccessAction.List, page.Residents, cancellationToken));
-                withheld.AddRange(await views.WithheldWithinReachAsync(caller, purpose.Value, page.Withheld, cancellationToken));
-                after = page.LastId;
+                var (served, damaged) = await views.ServeRecordsAsync(caller, purpose.Value, AccessAction.List, records, cancellationToken);
+                items.AddRange(served);
+                withheld.AddRange(damaged);
+                after = records[^1].Id;
             }
-            if (page.Scanned < want)
+            if (records.Count < want)
             {
                 exhausted = true;
                 break;

@@ -36,7 +36,7 @@ public sealed record AccessLogReference(string LogId, long Index);
 /// fields the caller's view allows, then append the access-log entries, awaited, before anything
 /// is returned; if the log refuses, the caller gets the exception and no data (fail closed).
 /// </summary>
-internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolver, AccessLogWriter log)
+internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolver, AccessLogWriter log, IntegrityIncidents incidents)
 {
     /// <summary>One resident by id; null when it does not exist or is outside the caller's reach (the API's 404).</summary>
     public async Task<ResidentView?> ReadAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
@@ -66,10 +66,52 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         {
             return null;
         }
-        // Fields served only as "recorded or not" stay sealed: their projection never reads the value.
-        return access.Fields is FieldAccessList list
-            ? new PreparedRead(reader.Open(record, list.NeedsValue, list.PresenceOnly), access)
-            : new PreparedRead(reader.Open(record, key => access.Find(key) is not null), access);
+        return OpenForView(record, access);
+    }
+
+    /// <summary>
+    /// Opens the buckets of <paramref name="record"/> that <paramref name="access"/> serves, no other.
+    /// Fields served only as "recorded or not" stay sealed: their projection never reads the value.
+    /// Throws <see cref="RecordIntegrityException"/> when the record fails to open.
+    /// </summary>
+    private PreparedRead OpenForView(ResidentRecord record, ResidentAccess access) => access.Fields is FieldAccessList list
+        ? new PreparedRead(reader.Open(record, list.NeedsValue, list.PresenceOnly), access)
+        : new PreparedRead(reader.Open(record, key => access.Find(key) is not null), access);
+
+    /// <summary>
+    /// Serves a page of sealed records as <see cref="ServeAsync"/> does, deciding before decrypting: each
+    /// record's view is resolved on its row's jurisdiction columns, a record outside it is skipped without
+    /// being opened, and the others are opened only for the fields their view serves. A record that fails
+    /// to open is withheld (a marker, and an integrity incident) while the rest of the page is served.
+    /// </summary>
+    public async Task<(IReadOnlyList<ResidentView> Served, IReadOnlyList<WithheldResident> Withheld)> ServeRecordsAsync(
+        CallerContext caller, Purpose purpose, AccessAction action, IReadOnlyList<ResidentRecord> records, CancellationToken cancellationToken)
+    {
+        var reads = new List<PreparedRead>(records.Count);
+        var withheld = new List<WithheldResident>();
+        foreach (var record in records)
+        {
+            var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
+            if (access.IsEmpty)
+            {
+                continue;
+            }
+            try
+            {
+                reads.Add(OpenForView(record, access));
+            }
+            catch (RecordIntegrityException failure)
+            {
+                await incidents.RecordAsync(failure.Record, cancellationToken);
+                withheld.Add(new WithheldResident(record.Id, WithheldRecord.Code));
+            }
+        }
+        if (reads.Count == 0)
+        {
+            return ([], withheld);
+        }
+        var receipts = await log.AppendAsync([.. reads.Select(r => LogEntry(r.Access, action, ServedOf(r.Access)))], cancellationToken);
+        return ([.. reads.Select((r, i) => Project(r, receipts[i]))], withheld);
     }
 
     /// <summary>

@@ -188,7 +188,7 @@ internal sealed class MultiNodeBench : IBenchCommand
         return [.. latencies];
     }
 
-    private static async Task ExecuteAsync(string connectionString, string sql)
+    internal static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();

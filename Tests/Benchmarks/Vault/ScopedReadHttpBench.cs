@@ -76,9 +76,9 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
     internal sealed record Window(int Ok, int Errors, int Refused, double[] Latencies, TimeSpan Elapsed);
 
     /// <summary><paramref name="count"/> clients, each its own handler and one connection, with the community worker's token.</summary>
-    internal static async Task<List<HttpClient>> ClientsAsync(Uri address, int count)
+    internal static async Task<List<HttpClient>> ClientsAsync(Uri address, int count, string clientId = ScopedReadHost.ClientId)
     {
-        var token = await TokenAsync(address);
+        var token = await TokenAsync(address, clientId);
         return [.. Enumerable.Range(0, count).Select(_ =>
         {
             var handler = new SocketsHttpHandler
@@ -95,7 +95,19 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
         })];
     }
 
-    internal static async Task<Window> RunAsync(List<HttpClient> clients, IReadOnlyList<string> ids, TimeSpan duration)
+    /// <summary>Each client reads random residents of <paramref name="ids"/> by id for <paramref name="duration"/>.</summary>
+    internal static Task<Window> RunAsync(List<HttpClient> clients, IReadOnlyList<string> ids, TimeSpan duration) =>
+        RunAsync(clients, c =>
+        {
+            var random = new Random(c);
+            return _ => "/api/v1/residents/" + ids[random.Next(ids.Count)];
+        }, duration);
+
+    /// <summary>
+    /// Each client <c>c</c> asks <c>walkOf(c)</c> for its next path, given the body of its last 200 answer
+    /// (null at the start and after an error), and requests it, for <paramref name="duration"/>.
+    /// </summary>
+    internal static async Task<Window> RunAsync(List<HttpClient> clients, Func<int, Func<string?, string>> walkOf, TimeSpan duration)
     {
         var perClient = new List<double>[clients.Count];
         var errors = 0;
@@ -105,19 +117,22 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
         await Task.WhenAll(clients.Select(async (http, c) =>
         {
             var samples = perClient[c] = new List<double>(8192);
-            var random = new Random(c);
+            var next = walkOf(c);
+            string? body = null;
             while (Stopwatch.GetTimestamp() < stop)
             {
-                var id = ids[random.Next(ids.Count)];
+                var path = next(body);
+                body = null;
                 var start = Stopwatch.GetTimestamp();
                 try
                 {
-                    using var response = await http.GetAsync("/api/v1/residents/" + id, HttpCompletionOption.ResponseContentRead);
+                    using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
                     // Read the body as a client would, so the serialisation and transfer are in the time.
-                    await response.Content.ReadAsByteArrayAsync();
+                    var text = await response.Content.ReadAsStringAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        body = text;
                     }
                     else
                     {
@@ -139,13 +154,13 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
         return new Window(all.Length, errors, refused, all, wall.Elapsed);
     }
 
-    private static async Task<string> TokenAsync(Uri address)
+    private static async Task<string> TokenAsync(Uri address, string clientId)
     {
         using var http = new HttpClient { BaseAddress = address };
         using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
-            ["client_id"] = ScopedReadHost.ClientId,
+            ["client_id"] = clientId,
             ["client_secret"] = ScopedReadHost.Secret,
             ["scope"] = "datavault",
         }));

@@ -907,7 +907,11 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
 
                     b.HasIndex("PhoneIndex");
 
-                    b.HasIndex("DistrictCode", "CommunityCode");
+                    b.HasIndex("DistrictCode", "Id");
+
+                    b.HasIndex("DistrictCode", "GridCode", "Id");
+
+                    b.HasIndex("DistrictCode", "CommunityCode", "Id", "GridCode");
 
                     b.ToTable("residents", (string)null);
                 });
