@@ -35,10 +35,10 @@ internal sealed partial class ResidentWriter
             await db.Database.OpenConnectionAsync(cancellationToken);
             if (!db.Database.IsSqlite())
             {
-                return new BulkStore(db, false);
+                return new BulkStore(db, false, ClaimsIdNumbers);
             }
             await PragmaAsync(db.Database.GetDbConnection(), $"PRAGMA cache_size = -{BulkCacheKiB}; PRAGMA wal_autocheckpoint = {BulkCheckpointPages}", cancellationToken);
-            return new BulkStore(db, true);
+            return new BulkStore(db, true, ClaimsIdNumbers);
         }
         catch
         {
@@ -48,10 +48,10 @@ internal sealed partial class ResidentWriter
     }
 
     /// <summary>See <see cref="OpenBulkAsync"/>. Not thread-safe: one store at a time.</summary>
-    internal sealed class BulkStore(VaultDbContext db, bool sqlite) : IAsyncDisposable
+    internal sealed class BulkStore(VaultDbContext db, bool sqlite, bool claimIdNumbers) : IAsyncDisposable
     {
         public Task StoreAsync(IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken) =>
-            ResidentWriter.StoreAsync(db, batches, cancellationToken);
+            ResidentWriter.StoreAsync(db, batches, claimIdNumbers, cancellationToken);
 
         public async ValueTask DisposeAsync()
         {

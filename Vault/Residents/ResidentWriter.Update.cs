@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -61,6 +62,11 @@ internal sealed partial class ResidentWriter
                 Set(insert, "phone", (object?)phone ?? DBNull.Value);
                 Set(insert, "data", data);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            if (ClaimsIdNumbers)
+            {
+                await using var claim = CreateClaim(connection, transaction, DistrictPartitioning.ClaimSql);
+                await ClaimAsync(claim, id, idIndex, cancellationToken);
             }
             await tx.CommitAsync(cancellationToken);
             return new SingleWriteResult(SingleWriteStatus.Done, 1);
@@ -132,6 +138,12 @@ internal sealed partial class ResidentWriter
                 exists.Parameters.Add(p1);
                 var found = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
                 return new SingleWriteResult(found ? SingleWriteStatus.Stale : SingleWriteStatus.Missing, 0);
+            }
+            if (ClaimsIdNumbers)
+            {
+                // The number may have changed (a corrected ID number): the claim follows it, or fails on its key.
+                await using var reclaim = CreateClaim(connection, transaction, DistrictPartitioning.ReclaimSql);
+                await ClaimAsync(reclaim, id, idIndex, cancellationToken);
             }
             await tx.CommitAsync(cancellationToken);
             return new SingleWriteResult(SingleWriteStatus.Done, expectedVersion + 1);

@@ -5,6 +5,7 @@ using DataVault.Vault.Encryption;
 using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Options;
 
 namespace DataVault.Vault.Residents;
 
@@ -38,8 +39,15 @@ internal sealed record SealedBatch(IReadOnlyList<WriteOutcome> Outcomes, SealedR
 /// stored or none. Bulk inserts go through prepared ADO.NET commands on the context's connection,
 /// which is several times faster than EF change tracking at a million rows (docs/storage.md).
 /// </summary>
-internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer, TimeProvider time)
+internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> contexts, ResidentCodec codec, BlindIndexer indexer, TimeProvider time, IOptions<StorageOptions> storage)
 {
+    /// <summary>
+    /// With <c>Storage:PartitionByDistrict</c> the unique index on the ID number is per district, so the
+    /// writer also claims each number in the store-wide <c>resident_id_numbers</c> table, in the
+    /// resident's own transaction (DistrictPartitioning.cs).
+    /// </summary>
+    private bool ClaimsIdNumbers => storage.Value.PartitionByDistrict;
+
     private const string T = ResidentRowConfiguration.Table;
     private const int LookupChunk = 500;
 
@@ -170,16 +178,17 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await StoreAsync(db, batches, cancellationToken);
+        await StoreAsync(db, batches, ClaimsIdNumbers, cancellationToken);
     }
 
-    internal static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken)
+    internal static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, bool claimIdNumbers, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var transaction = tx.GetDbTransaction();
         await using (var insert = CreateInsert(connection, transaction))
         await using (var update = CreateUpdate(connection, transaction))
+        await using (var claim = claimIdNumbers ? CreateClaim(connection, transaction, DistrictPartitioning.ClaimSql) : null)
         {
             // Rows go in in ID-number blind-index order: consecutive inserts then walk the unique
             // index's B-tree forwards instead of jumping to a random leaf each time.
@@ -221,6 +230,11 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 if (affected != 1)
                 {
                     throw new DBConcurrencyException($"resident {r.Id} was changed by another writer; retry the batch");
+                }
+                if (claim is not null && r.IsNew)
+                {
+                    // An update keeps its number (the batch found the resident by it): only new residents claim.
+                    await ClaimAsync(claim, r.Id, r.IdIndex, cancellationToken);
                 }
             }
         }
@@ -309,6 +323,17 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         "version = @version, updated_at = @updated, phone_index = @phone, data = @data WHERE id = @id AND version = @oldVersion",
         ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
         ("version", DbType.Int32), ("updated", null), ("phone", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
+
+    private static DbCommand CreateClaim(DbConnection connection, DbTransaction transaction, string sql) =>
+        Prepare(connection, transaction, sql, ("idIndex", DbType.Binary), ("id", DbType.String));
+
+    /// <summary>Runs a claim statement (<see cref="DistrictPartitioning.ClaimSql"/> or <see cref="DistrictPartitioning.ReclaimSql"/>).</summary>
+    private static async Task ClaimAsync(DbCommand claim, string id, byte[] idIndex, CancellationToken ct)
+    {
+        claim.Parameters["@idIndex"].Value = idIndex;
+        claim.Parameters["@id"].Value = id;
+        await claim.ExecuteNonQueryAsync(ct);
+    }
 
     internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType? Type)[] parameters)
     {

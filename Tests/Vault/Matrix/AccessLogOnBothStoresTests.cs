@@ -14,11 +14,12 @@ namespace DataVault.Tests.Vault.Matrix;
 public sealed class AccessLogOnBothStoresTests
 {
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task ConcurrentAppends_AllStored_LogVerifies(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task ConcurrentAppends_AllStored_LogVerifies(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var factory = vault.Get<IDbContextFactory<VaultDbContext>>();
         var signer = new TreeHeadSigner(new byte[32]);
         await using var writer = new AccessLogWriter(factory, signer, TimeProvider.System,

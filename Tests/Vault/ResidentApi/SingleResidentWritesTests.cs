@@ -1,6 +1,5 @@
 using DataVault.Tests.Vault.Storage;
 using DataVault.Vault.Residents;
-using DataVault.Vault.Storage;
 using static DataVault.Tests.Vault.ResidentApi.ResidentApiTestKit;
 
 namespace DataVault.Tests.Vault.ResidentApi;
@@ -11,11 +10,12 @@ public sealed class SingleResidentWritesTests
     private const string Community = "510107004003";
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task CreateThenConditionalUpdate_StaleVersionWritesNothing(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task CreateThenConditionalUpdate_StaleVersionWritesNothing(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var writer = vault.Get<ResidentWriter>();
         var reader = vault.Get<ResidentReader>();
         var ct = TestContext.Current.CancellationToken;
@@ -42,11 +42,12 @@ public sealed class SingleResidentWritesTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Update_ToAnIdNumberAnotherResidentHolds_IsRefused(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Update_ToAnIdNumberAnotherResidentHolds_IsRefused(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var writer = vault.Get<ResidentWriter>();
         var ct = TestContext.Current.CancellationToken;
         string a = ResidentWriter.NewId(), b = ResidentWriter.NewId();
@@ -61,11 +62,12 @@ public sealed class SingleResidentWritesTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Page_FiltersByJurisdictionColumns_InIdOrder(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Page_FiltersByJurisdictionColumns_InIdOrder(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var writer = vault.Get<ResidentWriter>();
         var reader = vault.Get<ResidentReader>();
         var ct = TestContext.Current.CancellationToken;

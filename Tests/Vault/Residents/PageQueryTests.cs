@@ -20,11 +20,12 @@ public sealed class PageQueryTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task EveryListFilter_WalksAnIndexInIdOrder_NeverSortsTheJurisdiction(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task EveryListFilter_WalksAnIndexInIdOrder_NeverSortsTheJurisdiction(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 1_500, Seed: 3, Community: "all", BatchSize: 500), null, Ct);
         await using var db = await vault.Get<IDbContextFactory<VaultDbContext>>().CreateDbContextAsync(Ct);
         await db.Database.ExecuteSqlRawAsync("ANALYZE", Ct);
@@ -34,7 +35,7 @@ public sealed class PageQueryTests
             var after = await db.Set<ResidentRow>().OrderBy(r => r.Id).Select(r => r.Id).Skip(100).FirstAsync(Ct);
             var plan = await PlanAsync(db, ResidentReader.PageQuery(db, filter, after, 20).CreateDbCommand());
             TestContext.Current.TestOutputHelper?.WriteLine($"{name}:\n{plan}");
-            if (provider == StorageProvider.Sqlite)
+            if (lane == StorageLane.Sqlite)
             {
                 Assert.DoesNotMatch(@"SCAN r\b", plan);
                 Assert.Contains("SEARCH r USING INDEX IX_residents_district_code_", plan);
@@ -77,11 +78,12 @@ public sealed class PageQueryTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task PagesWalkedToTheEnd_HoldEveryResidentOfTheJurisdictionOnce_InIdOrder(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task PagesWalkedToTheEnd_HoldEveryResidentOfTheJurisdictionOnce_InIdOrder(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 600, Seed: 4, Community: "all", BatchSize: 300), null, Ct);
         await using var db = await vault.Get<IDbContextFactory<VaultDbContext>>().CreateDbContextAsync(Ct);
         var all = await db.Set<ResidentRow>().AsNoTracking().ToListAsync(Ct);

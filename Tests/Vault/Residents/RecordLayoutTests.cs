@@ -113,11 +113,12 @@ public sealed class RecordLayoutTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Layout1Store_IsReadThenMigratedOnline_EveryValueKept(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Layout1Store_IsReadThenMigratedOnline_EveryValueKept(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 150, Seed: 9, BatchSize: 50), null, Ct);
         var expected = await StoreSnapshot.TakeAsync(vault);
         var rotation = vault.Get<ResidentRotation>();

@@ -1,7 +1,6 @@
 using System.Text;
 using DataVault.Vault.Import;
 using DataVault.Vault.Residents;
-using DataVault.Vault.Storage;
 
 namespace DataVault.Tests.Vault.Storage;
 
@@ -12,11 +11,12 @@ public sealed class ImportingResidentsTests
     private static readonly string OtherId = Canaries.IdNumber("19620101", 456);
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_MinimalColumns_StoresResidentsReadableByIdNumber(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_MinimalColumns_StoresResidentsReadableByIdNumber(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var csv = await Canaries.WriteAsync(vault.DataDirectory, "in.csv", Canaries.Csv(
             "name,id_number,phone,community",
             $"张伟,{GoodId},13812345678,{Canaries.Community}",
@@ -34,11 +34,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_AnyBadRow_ImportsNothingAndNamesRowFieldReason(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_AnyBadRow_ImportsNothingAndNamesRowFieldReason(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var badId = Canaries.WithBadCheckDigit(OtherId);
         var csv = await Canaries.WriteAsync(vault.DataDirectory, "in.csv", Canaries.Csv(
             "name,id_number,phone,community",
@@ -62,11 +63,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_UnknownField_RejectsWholeFileAndLeavesStoreUnchanged(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_UnknownField_RejectsWholeFileAndLeavesStoreUnchanged(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var first = await Canaries.WriteAsync(vault.DataDirectory, "first.csv", Canaries.Csv(
             "name,id_number,community", $"张伟,{GoodId},{Canaries.Community}"), new UTF8Encoding(false));
         await vault.Get<ResidentImporter>().ImportAsync(first, new ImportRequest(), TestContext.Current.CancellationToken);
@@ -84,11 +86,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_SkipInvalid_ImportsGoodRowsAndWritesRejects(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_SkipInvalid_ImportsGoodRowsAndWritesRejects(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var csv = await Canaries.WriteAsync(vault.DataDirectory, "in.csv", Canaries.Csv(
             "name,id_number,community",
             $"张伟,{GoodId},{Canaries.Community}",
@@ -110,11 +113,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_Gb18030File_IsDetectedAndDecoded(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_Gb18030File_IsDetectedAndDecoded(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var csv = await Canaries.WriteAsync(vault.DataDirectory, "excel.csv", Canaries.Csv(
             "name,id_number,community,address",
             $"欧阳娜娜,{GoodId},{Canaries.Community},四川省成都市武侯区玉林街道银杏苑3栋2单元401号"), Canaries.Gb18030);
@@ -129,11 +133,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_SamePersonTwice_UpdatesOneRecordAndReportsChangedKeys(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_SamePersonTwice_UpdatesOneRecordAndReportsChangedKeys(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var importer = vault.Get<ResidentImporter>();
         var first = await Canaries.WriteAsync(vault.DataDirectory, "a.csv", Canaries.Csv(
             "name,id_number,phone,community,dibao",
@@ -158,11 +163,12 @@ public sealed class ImportingResidentsTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Import_SamePersonTwiceInOneFile_OneResidentSecondRowReportsChangedKeys(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Import_SamePersonTwiceInOneFile_OneResidentSecondRowReportsChangedKeys(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var csv = await Canaries.WriteAsync(vault.DataDirectory, "in.csv", Canaries.Csv(
             "name,id_number,phone,community,employment_status",
             $"张伟,{GoodId},13812345678,{Canaries.Community},employed",

@@ -2,7 +2,6 @@ using DataVault.Vault.Keys;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Seeding;
-using DataVault.Vault.Storage;
 
 namespace DataVault.Tests.Vault.Storage;
 
@@ -10,11 +9,12 @@ namespace DataVault.Tests.Vault.Storage;
 public sealed class RotatingKeysTests
 {
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Rotate_AllLevels_ReencryptsEverythingAndRetiresOldKeys(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Rotate_AllLevels_ReencryptsEverythingAndRetiresOldKeys(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var ct = TestContext.Current.CancellationToken;
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 120, Seed: 7, BatchSize: 50), null, ct);
         var before = await StoreSnapshot.TakeAsync(vault);
@@ -34,11 +34,12 @@ public sealed class RotatingKeysTests
     }
 
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Rotate_CrashAfterTwoBatches_EveryValueReadableAndNextRunContinues(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Rotate_CrashAfterTwoBatches_EveryValueReadableAndNextRunContinues(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var ct = TestContext.Current.CancellationToken;
         await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 100, Seed: 3, BatchSize: 100), null, ct);
         var before = await StoreSnapshot.TakeAsync(vault);

@@ -8,11 +8,12 @@ namespace DataVault.Tests.Vault.Storage;
 public sealed class SeedingTests
 {
     [Theory]
-    [InlineData(StorageProvider.Sqlite)]
-    [InlineData(StorageProvider.Postgres)]
-    public async Task Seed_SameSeedTwice_SecondRunChangesNothing(StorageProvider provider)
+    [InlineData(StorageLane.Sqlite)]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Seed_SameSeedTwice_SecondRunChangesNothing(StorageLane lane)
     {
-        await using var vault = await TestVault.CreateAsync(provider);
+        await using var vault = await TestVault.CreateAsync(lane);
         var ct = TestContext.Current.CancellationToken;
         var seeder = vault.Get<ResidentSeeder>();
 

@@ -11,6 +11,17 @@ using Npgsql;
 namespace DataVault.Tests.Vault.Storage;
 
 /// <summary>
+/// The stores the storage suite runs on: embedded SQLite, PostgreSQL, and PostgreSQL partitioned by
+/// district (<c>Storage:PartitionByDistrict</c>, the layout a Citus deployment needs: issue 13).
+/// </summary>
+public enum StorageLane
+{
+    Sqlite,
+    Postgres,
+    PartitionedPostgres,
+}
+
+/// <summary>
 /// A real vault store (the host's registrations: storage, encryption, residents) on a temporary
 /// data directory, with SQLite in a temp file or a fresh PostgreSQL database. PostgreSQL comes
 /// from DATAVAULT_TEST_POSTGRES; without it the test skips loudly, and under CI=true it fails.
@@ -37,6 +48,9 @@ internal sealed class TestVault : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>The PostgreSQL store's connection string, password included (EF hands it back without); null on SQLite.</summary>
+    public string? PostgresConnectionString => _database is null ? null : new NpgsqlConnectionStringBuilder(_postgresAdmin) { Database = _database }.ToString();
+
     public static string RepoRoot
     {
         get
@@ -48,6 +62,21 @@ internal sealed class TestVault : IAsyncDisposable
             }
             return dir?.FullName ?? throw new InvalidOperationException("DataVault.sln not found above the test binaries");
         }
+    }
+
+    /// <summary>A store on <paramref name="lane"/>; the partitioned lane is PostgreSQL with 4 hash partitions per table.</summary>
+    public static Task<TestVault> CreateAsync(StorageLane lane, Dictionary<string, string?>? settings = null)
+    {
+        if (lane != StorageLane.PartitionedPostgres)
+        {
+            return CreateAsync(lane == StorageLane.Sqlite ? StorageProvider.Sqlite : StorageProvider.Postgres, settings);
+        }
+        var partitioned = new Dictionary<string, string?>(settings ?? [])
+        {
+            ["Storage:PartitionByDistrict"] = "true",
+            ["Storage:DistrictPartitions"] = "4",
+        };
+        return CreateAsync(StorageProvider.Postgres, partitioned);
     }
 
     public static async Task<TestVault> CreateAsync(StorageProvider provider, Dictionary<string, string?>? settings = null)
