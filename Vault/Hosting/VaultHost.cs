@@ -37,6 +37,7 @@ public static class VaultHost
         builder.WebHost.ConfigureKestrel(RequestLimits.ConfigureKestrelCeiling);
 
         services.AddVaultProblemDetails();
+        services.ConfigureHttpJsonOptions(ApiJson.Configure);
         services.AddOpenApi();
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);

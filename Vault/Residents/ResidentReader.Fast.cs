@@ -27,6 +27,37 @@ internal sealed partial class ResidentReader : IDisposable
     private const string FindSql = "SELECT district_code, street_code, community_code, grid_code, version, data FROM residents WHERE id = $id";
     private const string PostgresFindSql = "SELECT district_code, street_code, community_code, grid_code, version, data FROM residents WHERE id = $1";
 
+    /// <summary>
+    /// A page of one community, one grid or a whole district, as <see cref="PageQuery"/> shapes it (the
+    /// leading part of an index ending in id, walked from the cursor), selecting what
+    /// <see cref="RecordOf"/> reads and the id last. A street's merged walk stays on EF.
+    /// </summary>
+    private static string PageSql(PageKind kind, bool postgres)
+    {
+        // Parameters in the order PageParameters names them: district, [code,] after, take.
+        string P(int i, string name) => postgres ? "$" + i : name;
+        var within = kind switch
+        {
+            PageKind.Community => $" AND community_code = {P(2, "$code")}",
+            PageKind.Grid => $" AND grid_code = {P(2, "$code")}",
+            _ => "",
+        };
+        var next = kind == PageKind.District ? 2 : 3;
+        return $"SELECT district_code, street_code, community_code, grid_code, version, data, id FROM residents " +
+            $"WHERE district_code = {P(1, "$district")}{within} AND id > {P(next, "$after")} ORDER BY id LIMIT {P(next + 1, "$take")}";
+    }
+
+    /// <summary>The values of <see cref="PageSql"/>'s parameters, in order.</summary>
+    private static object[] PageParameters(PageKind kind, string district, string code, string after, int take) =>
+        kind == PageKind.District ? [district, after, take] : [district, code, after, take];
+
+    internal enum PageKind
+    {
+        District,
+        Community,
+        Grid,
+    }
+
     private readonly Lock _fastGate = new();
     private FastPath? _fast;
     private Npgsql.NpgsqlDataSource? _postgres;
@@ -48,6 +79,36 @@ internal sealed partial class ResidentReader : IDisposable
         return await db.Set<ResidentRow>().AsNoTracking().Where(r => r.Id == id)
             .Select(r => new ResidentRecord(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data))
             .SingleOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// One page without EF (SQLite's lent connections, or one statement on PostgreSQL's data source);
+    /// null when there is no such path (an in-memory SQLite), and the caller falls back to EF.
+    /// <paramref name="code"/> is the community or grid code (the district's, unused, for a district page).
+    /// </summary>
+    private async ValueTask<List<ResidentRecord>?> PageFastAsync(IDbContextFactory<VaultDbContext> contexts, PageKind kind, string district, string code, string? afterId, int take, CancellationToken ct)
+    {
+        if (FastPathFor(contexts) is { } fast)
+        {
+            ct.ThrowIfCancellationRequested();
+            return fast.Page(kind, district, code, afterId ?? "", take);
+        }
+        if (_postgres is not { } postgres)
+        {
+            return null;
+        }
+        await using var page = postgres.CreateCommand(PageSql(kind, postgres: true));
+        foreach (var value in PageParameters(kind, district, code, afterId ?? "", take))
+        {
+            page.Parameters.Add(value is int n ? new Npgsql.NpgsqlParameter<int> { TypedValue = n } : new Npgsql.NpgsqlParameter<string> { TypedValue = (string)value });
+        }
+        await using var reader = await page.ExecuteReaderAsync(ct);
+        var records = new List<ResidentRecord>(take);
+        while (await reader.ReadAsync(ct))
+        {
+            records.Add(RecordOf(reader.GetString(6), reader));
+        }
+        return records;
     }
 
     private static async ValueTask<ResidentRecord?> FindOnPostgresAsync(Npgsql.NpgsqlDataSource postgres, string id, CancellationToken ct)
@@ -121,19 +182,24 @@ internal sealed partial class ResidentReader : IDisposable
         private readonly ConcurrentBag<Lookup> _idle = [];
         private volatile bool _disposed;
 
-        public ResidentRecord? Find(string id)
+        public ResidentRecord? Find(string id) => Lend(lookup => lookup.Find(id));
+
+        public List<ResidentRecord> Page(PageKind kind, string district, string code, string after, int take) =>
+            Lend(lookup => lookup.Page(kind, district, code, after, take));
+
+        private T Lend<T>(Func<Lookup, T> use)
         {
             var lookup = _idle.TryTake(out var idle) ? idle : new Lookup(connectionString);
             var returned = false;
             try
             {
-                var record = lookup.Find(id);
+                var result = use(lookup);
                 if (!_disposed && _idle.Count < _maxIdle)
                 {
                     _idle.Add(lookup);
                     returned = true;
                 }
-                return record;
+                return result;
             }
             finally
             {
@@ -177,6 +243,39 @@ internal sealed partial class ResidentReader : IDisposable
             _find.Prepare();
         }
 
+        private readonly SqliteCommand?[] _pages = new SqliteCommand?[3];
+
+        public List<ResidentRecord> Page(PageKind kind, string district, string code, string after, int take)
+        {
+            var values = PageParameters(kind, district, code, after, take);
+            var page = _pages[(int)kind] ??= Prepared(PageSql(kind, postgres: false), values);
+            for (var i = 0; i < values.Length; i++)
+            {
+                page.Parameters[i].Value = values[i];
+            }
+            var records = new List<ResidentRecord>(take);
+            using var reader = page.ExecuteReader();
+            while (reader.Read())
+            {
+                records.Add(RecordOf(reader.GetString(6), reader));
+            }
+            return records;
+        }
+
+        private SqliteCommand Prepared(string sql, object[] values)
+        {
+            var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            // SQLite binds $names; the page's appear in the statement in the order of its values.
+            var names = System.Text.RegularExpressions.Regex.Matches(sql, @"\$[a-z]+").Select(m => m.Value).ToArray();
+            for (var i = 0; i < values.Length; i++)
+            {
+                command.Parameters.Add(names[i], values[i] is int ? SqliteType.Integer : SqliteType.Text);
+            }
+            command.Prepare();
+            return command;
+        }
+
         public ResidentRecord? Find(string id)
         {
             _id.Value = id;
@@ -188,6 +287,10 @@ internal sealed partial class ResidentReader : IDisposable
         public void Dispose()
         {
             _find.Dispose();
+            foreach (var page in _pages)
+            {
+                page?.Dispose();
+            }
             _connection.Dispose();
         }
     }

@@ -32,6 +32,18 @@ internal sealed partial class ResidentReader
     /// </summary>
     public async Task<IReadOnlyList<ResidentRecord>> PageRecordsAsync(ResidentFilter filter, string? afterId, int take, CancellationToken ct)
     {
+        // One community, one grid or a district (every list but a street's): the same query without EF.
+        var fast = filter switch
+        {
+            { DistrictCode: { } d, CommunityCodes: [var c], GridCode: null } => await PageFastAsync(contexts, PageKind.Community, d, c, afterId, take, ct),
+            { DistrictCode: { } d, CommunityCodes: null, GridCode: { } g } => await PageFastAsync(contexts, PageKind.Grid, d, g, afterId, take, ct),
+            { DistrictCode: { } d, CommunityCodes: null, GridCode: null } => await PageFastAsync(contexts, PageKind.District, d, d, afterId, take, ct),
+            _ => null,
+        };
+        if (fast is not null)
+        {
+            return fast;
+        }
         await using var db = await contexts.CreateDbContextAsync(ct);
         return await PageQuery(db, filter, afterId, take)
             .Select(r => new ResidentRecord(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data))

@@ -79,6 +79,16 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         : new PreparedRead(reader.Open(record, key => access.Find(key) is not null), access);
 
     /// <summary>
+    /// Decides a sealed record's view on its row's jurisdiction columns and opens what that view serves;
+    /// null (nothing opened) when the view is empty. Throws <see cref="RecordIntegrityException"/> when it fails to open.
+    /// </summary>
+    internal async ValueTask<PreparedRead?> PrepareAsync(CallerContext caller, Purpose purpose, ResidentRecord record, CancellationToken cancellationToken)
+    {
+        var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
+        return access.IsEmpty ? null : OpenForView(record, access);
+    }
+
+    /// <summary>
     /// Serves a page of sealed records as <see cref="ServeAsync"/> does, deciding before decrypting: each
     /// record's view is resolved on its row's jurisdiction columns, a record outside it is skipped without
     /// being opened, and the others are opened only for the fields their view serves. A record that fails
@@ -91,14 +101,12 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         var withheld = new List<WithheldResident>();
         foreach (var record in records)
         {
-            var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
-            if (access.IsEmpty)
-            {
-                continue;
-            }
             try
             {
-                reads.Add(OpenForView(record, access));
+                if (await PrepareAsync(caller, purpose, record, cancellationToken) is { } read)
+                {
+                    reads.Add(read);
+                }
             }
             catch (RecordIntegrityException failure)
             {
