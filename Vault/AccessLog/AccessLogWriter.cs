@@ -117,10 +117,9 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         await using var db = await _dbFactory.CreateDbContextAsync();
         await using var transaction = await db.Database.BeginTransactionAsync();
         var shared = db.Database.IsNpgsql();
-        if (shared)
-        {
-            await LockLogsAsync(db, batch, forceHeads);
-        }
+        // PostgreSQL: every log this batch touches, locked, with its size and newest head as the store has
+        // them now (another node may have appended or signed since this node's last batch).
+        var tips = shared ? await LockLogsAsync(db, transaction, batch, forceHeads) : null;
         var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
@@ -137,7 +136,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
                 var logId = entry.DistrictCode;
                 if (!working.TryGetValue(logId, out var frontier))
                 {
-                    frontier = (await LoadFrontierAsync(db, logId)).Clone();
+                    frontier = (await LoadFrontierAsync(db, logId, tips)).Clone();
                     working[logId] = frontier;
                 }
 
@@ -159,17 +158,15 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             foreach (var logId in _frontiers.Keys.Where(id => !working.ContainsKey(id)).ToList())
             {
                 // Checked against the store: another node may have appended since.
-                working[logId] = (await LoadFrontierAsync(db, logId)).Clone();
+                working[logId] = (await LoadFrontierAsync(db, logId, tips)).Clone();
             }
         }
-        if (shared)
+        if (tips is not null)
         {
             // Another node may have signed a newer head of these logs: never sign the same size twice.
             foreach (var logId in working.Keys)
             {
-                var head = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId).OrderByDescending(h => h.TreeSize)
-                    .Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
-                _lastHeads[logId] = head is null ? (0, 0) : (head.TreeSize, head.SignedAtUnixMs);
+                _lastHeads[logId] = tips[logId].Head;
             }
         }
 
@@ -194,8 +191,22 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             }
         }
 
-        await InsertAsync(db, transaction, entryRows);
-        await InsertAsync(db, transaction, nodeRows);
+        if (db.Database.GetDbConnection() is Npgsql.NpgsqlConnection postgres)
+        {
+            // Both tables' rows in one round trip (a batch of two unnest statements).
+            await using var insert = new Npgsql.NpgsqlBatch(postgres, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
+            AddUnnestInsert(db, insert, entryRows);
+            AddUnnestInsert(db, insert, nodeRows);
+            if (insert.BatchCommands.Count > 0)
+            {
+                await insert.ExecuteNonQueryAsync();
+            }
+        }
+        else
+        {
+            await InsertAsync(db, transaction, entryRows);
+            await InsertAsync(db, transaction, nodeRows);
+        }
         await db.SaveChangesAsync();
         // Durability: the receipts are handed out only after this commit returns (synchronous=FULL on SQLite).
         await transaction.CommitAsync();
@@ -219,7 +230,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     /// and refuses its reads. The lock ends with the transaction, also when a node dies mid-batch
     /// (PostgreSQL aborts its transaction), so there is no leader to elect and nothing to fail over.
     /// </summary>
-    private static async Task LockLogsAsync(VaultDbContext db, List<PendingAppend> batch, bool allKnownLogs)
+    private static async Task<Dictionary<string, LogTip>> LockLogsAsync(VaultDbContext db, IDbContextTransaction transaction, List<PendingAppend> batch, bool allKnownLogs)
     {
         var logIds = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pending in batch)
@@ -234,12 +245,43 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             // A forced head round touches every log this node knows; they are locked too.
             logIds.UnionWith(await db.Set<TreeHeadRow>().Select(h => h.LogId).Distinct().ToListAsync());
         }
+
+        // One round trip: the locks, then each log's tip. Pipelined statements run one after the other,
+        // and under READ COMMITTED each takes its snapshot when it starts, so the tips are read after the
+        // locks are held and see every batch committed before them.
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        await using var peek = new Npgsql.NpgsqlBatch(connection, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
         foreach (var logId in logIds)
         {
-            var key = LogLockKey(logId);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({key})");
+            peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)") { Parameters = { new Npgsql.NpgsqlParameter<long> { TypedValue = LogLockKey(logId) } } });
         }
+        foreach (var logId in logIds)
+        {
+            peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(TipSql) { Parameters = { new Npgsql.NpgsqlParameter<string> { TypedValue = logId } } });
+        }
+        var tips = new Dictionary<string, LogTip>(StringComparer.Ordinal);
+        await using var reader = await peek.ExecuteReaderAsync();
+        for (var i = 0; i < logIds.Count; i++)
+        {
+            await reader.NextResultAsync();
+        }
+        foreach (var logId in logIds)
+        {
+            await reader.ReadAsync();
+            var size = reader.IsDBNull(0) ? 0 : reader.GetInt64(0) + 1;
+            var head = reader.IsDBNull(1) ? (0L, 0L) : (reader.GetInt64(1), reader.GetInt64(2));
+            tips[logId] = new LogTip(size, head);
+            await reader.NextResultAsync();
+        }
+        return tips;
     }
+
+    /// <summary>A log's size (the highest index + 1) and newest signed head, read under its lock.</summary>
+    private sealed record LogTip(long Size, (long Size, long AtUnixMs) Head);
+
+    private const string TipSql =
+        "SELECT (SELECT max(\"Index\") FROM \"AccessLog\" WHERE \"LogId\" = $1), h.\"TreeSize\", h.\"SignedAtUnixMs\" " +
+        "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT \"TreeSize\", \"SignedAtUnixMs\" FROM \"AccessLogTreeHeads\" WHERE \"LogId\" = $1 ORDER BY \"TreeSize\" DESC LIMIT 1) AS h ON true";
 
     /// <summary>The advisory-lock key of a district log: the first 8 bytes of SHA-256("DataVault access log " ‖ logId).</summary>
     internal static long LogLockKey(string logId) =>
@@ -249,9 +291,10 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     /// The frontier of a district's log. The cached one is trusted only while the store agrees on the
     /// size: another vault node may have appended since (PostgreSQL deployments run several).
     /// </summary>
-    private async Task<LogFrontier> LoadFrontierAsync(VaultDbContext db, string logId)
+    private async Task<LogFrontier> LoadFrontierAsync(VaultDbContext db, string logId, Dictionary<string, LogTip>? tips)
     {
-        var size = await db.Set<AccessLogRow>().Where(r => r.LogId == logId).Select(r => (long?)r.Index).MaxAsync() + 1 ?? 0;
+        var size = tips is not null ? tips[logId].Size
+            : await db.Set<AccessLogRow>().Where(r => r.LogId == logId).Select(r => (long?)r.Index).MaxAsync() + 1 ?? 0;
         if (_frontiers.TryGetValue(logId, out var cached) && cached.Size == size)
         {
             return cached;
@@ -276,9 +319,16 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         var frontier = LogFrontier.FromNodes(size, nodes);
         _frontiers[logId] = frontier;
-        var lastHead = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId)
-            .OrderByDescending(h => h.TreeSize).Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
-        _lastHeads[logId] = lastHead is null ? (0, 0) : (lastHead.TreeSize, lastHead.SignedAtUnixMs);
+        if (tips is not null)
+        {
+            _lastHeads[logId] = tips[logId].Head;
+        }
+        else
+        {
+            var lastHead = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId)
+                .OrderByDescending(h => h.TreeSize).Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
+            _lastHeads[logId] = lastHead is null ? (0, 0) : (lastHead.TreeSize, lastHead.SignedAtUnixMs);
+        }
         return frontier;
     }
 
@@ -301,31 +351,6 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             return;
         }
         var connection = db.Database.GetDbConnection();
-        if (connection is Npgsql.NpgsqlConnection)
-        {
-            // PostgreSQL: the whole group commit's rows of this table in ONE statement, each column sent
-            // as an array and unnested into rows (issue 13, item 3: a statement per row, even pipelined,
-            // was most of a batch's time there). The SQL does not depend on the row count, so it is
-            // prepared once. SQLite needs none of this: a statement is a function call, not a round trip.
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = transaction.GetDbTransaction();
-            insert.CommandText = plan.UnnestSql;
-            for (var i = 0; i < plan.Properties.Length; i++)
-            {
-                var getter = plan.Properties[i].GetGetter();
-                var column = Array.CreateInstance(plan.Properties[i].ClrType, rows.Count);
-                for (var r = 0; r < rows.Count; r++)
-                {
-                    column.SetValue(getter.GetClrValue(rows[r]), r);
-                }
-                var parameter = insert.CreateParameter();
-                parameter.ParameterName = "@p" + i;
-                parameter.Value = column;
-                insert.Parameters.Add(parameter);
-            }
-            await insert.ExecuteNonQueryAsync();
-            return;
-        }
         await using var command = connection.CreateCommand();
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText = plan.Sql;
@@ -345,6 +370,34 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             }
             await command.ExecuteNonQueryAsync();
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL: the whole group commit's rows of one table as ONE statement of <paramref name="insert"/>,
+    /// each column sent as an array and unnested into rows (issue 13, item 3: a statement per row, even
+    /// pipelined, was most of a batch's time there). The SQL does not depend on the row count, so it is
+    /// prepared once. SQLite needs none of this: a statement is a function call, not a round trip.
+    /// </summary>
+    private static void AddUnnestInsert<T>(VaultDbContext db, Npgsql.NpgsqlBatch insert, List<T> rows) where T : class
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        var plan = InsertPlans.GetOrAdd((typeof(T), db.Database.ProviderName ?? ""), static (_, model) => InsertPlan.For(model.FindEntityType(typeof(T))!), db.Model)
+            ?? throw new InvalidOperationException($"{typeof(T).Name} has no insert plan");
+        var command = new Npgsql.NpgsqlBatchCommand(plan.UnnestSql);
+        for (var i = 0; i < plan.Properties.Length; i++)
+        {
+            var getter = plan.Properties[i].GetGetter();
+            var column = Array.CreateInstance(plan.Properties[i].ClrType, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                column.SetValue(getter.GetClrValue(rows[r]), r);
+            }
+            command.Parameters.Add(new Npgsql.NpgsqlParameter("@p" + i, column));
+        }
+        insert.BatchCommands.Add(command);
     }
 
     private static readonly ConcurrentDictionary<(Type, string), InsertPlan?> InsertPlans = new();

@@ -10,7 +10,7 @@ using Npgsql;
 namespace DataVault.Benchmarks.Vault;
 
 /// <summary>
-/// <c>multi-node [--seconds S] [--clients C] [--residents N] [--warmup S] [--publishes P]</c>: issue 13's
+/// <c>multi-node [--seconds S] [--clients C] [--residents N] [--warmup S] [--publishes P] [--pages-large N] [--pages-small N] [--no-pages]</c>: issue 13's
 /// production shape, measured side by side in one run on real PostgreSQL (from DATAVAULT_BENCH_POSTGRES,
 /// else DATAVAULT_TEST_POSTGRES: a superuser connection string; a fresh database is created and dropped).
 /// <list type="number">
@@ -22,6 +22,8 @@ namespace DataVault.Benchmarks.Vault;
 /// <item>Publish → enforced: P policy versions published on node A (draft, submit, approve, publish);
 /// the time until node B's running version is the new one, with B's poll set to an hour so only the
 /// LISTEN/NOTIFY push can carry it.</item>
+/// <item>Pages of 20 in a community of <c>--pages-large</c> (100,000) and one of <c>--pages-small</c> (1,000)
+/// residents, on SQLite and PostgreSQL: the <c>list-pages</c> bench, run here too unless <c>--no-pages</c>.</item>
 /// </list>
 /// The nodes are in this process and share its 2 cores with the client loops, as issue 13 asks.
 /// </summary>
@@ -120,7 +122,19 @@ internal sealed class MultiNodeBench : IBenchCommand
             NpgsqlConnection.ClearAllPools();
             await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
-        return ok ? 0 : 1;
+        if (args.Contains("--no-pages"))
+        {
+            return ok ? 0 : 1;
+        }
+        // 5. Pages of 20 at two community sizes, on both stores (the list-pages bench, same run).
+        Console.WriteLine();
+        var pages = await new ListPagesBench().RunAsync([
+            "--large", ScopedReadHost.Arg(args, "--pages-large", 100_000).ToString(CultureInfo.InvariantCulture),
+            "--small", ScopedReadHost.Arg(args, "--pages-small", 1_000).ToString(CultureInfo.InvariantCulture),
+            "--seconds", seconds.ToString(CultureInfo.InvariantCulture),
+            "--warmup", warmup.ToString(CultureInfo.InvariantCulture),
+            "--clients", (2 * clients).ToString(CultureInfo.InvariantCulture)]);
+        return ok && pages == 0 ? 0 : 1;
     }
 
     /// <summary>A warm-up, then one window in which every node gets <paramref name="clients"/> clients at once; also the reads the warm-up served (they are logged too).</summary>
