@@ -27,6 +27,18 @@ public sealed class AccessLogOptions
     public TimeSpan TreeHeadInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// PostgreSQL: how long a batch's transaction may sit idle while it holds its district locks before
+    /// PostgreSQL ends it (<c>idle_in_transaction_session_timeout</c>, set for that transaction only).
+    /// A node killed mid-batch loses its connection and PostgreSQL releases the lock at once; a node that
+    /// freezes mid-batch (a long pause, a network partition) keeps its connection open, and without this
+    /// every other node's appends to that district waited for as long as the freeze lasted, then refused
+    /// (503) at their 30 s command timeout. A healthy batch is idle for well under a millisecond between
+    /// its statements; the frozen node's batch fails when it runs again, so its accesses are refused.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan StalledBatchTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// Witnesses the vault submits its district checkpoints to (C2SP tlog-witness), each with its
     /// <c>add-checkpoint</c> URL prefix and its cosigner verifier key (<c>witness key</c>). Their
     /// cosignatures are served on <c>GET /api/v1/access-log/{logId}/checkpoint</c>. Empty: no witnessing.

@@ -119,7 +119,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         var shared = db.Database.IsNpgsql();
         // PostgreSQL: every log this batch touches, locked, with its size and newest head as the store has
         // them now (another node may have appended or signed since this node's last batch).
-        var tips = shared ? await LockLogsAsync(db, transaction, batch, forceHeads) : null;
+        var tips = shared ? await LockLogsAsync(db, transaction, batch, forceHeads, _options.StalledBatchTimeout) : null;
         var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
@@ -229,8 +229,11 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     /// other, each seeing the size the previous one committed, so none loses an (LogId, Index) race
     /// and refuses its reads. The lock ends with the transaction, also when a node dies mid-batch
     /// (PostgreSQL aborts its transaction), so there is no leader to elect and nothing to fail over.
+    /// A node that freezes mid-batch keeps its connection, so the transaction also carries
+    /// <c>idle_in_transaction_session_timeout</c> (<see cref="AccessLogOptions.StalledBatchTimeout"/>):
+    /// PostgreSQL then ends it, and the locks, however long the freeze.
     /// </summary>
-    private static async Task<Dictionary<string, LogTip>> LockLogsAsync(VaultDbContext db, IDbContextTransaction transaction, List<PendingAppend> batch, bool allKnownLogs)
+    private static async Task<Dictionary<string, LogTip>> LockLogsAsync(VaultDbContext db, IDbContextTransaction transaction, List<PendingAppend> batch, bool allKnownLogs, TimeSpan stalledBatchTimeout)
     {
         var logIds = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pending in batch)
@@ -246,11 +249,16 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             logIds.UnionWith(await db.Set<TreeHeadRow>().Select(h => h.LogId).Distinct().ToListAsync());
         }
 
-        // One round trip: the locks, then each log's tip. Pipelined statements run one after the other,
-        // and under READ COMMITTED each takes its snapshot when it starts, so the tips are read after the
-        // locks are held and see every batch committed before them.
+        // One round trip: the stalled-batch timeout, the locks, then each log's tip. Pipelined statements
+        // run one after the other, and under READ COMMITTED each takes its snapshot when it starts, so the
+        // tips are read after the locks are held and see every batch committed before them.
         var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
         await using var peek = new Npgsql.NpgsqlBatch(connection, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
+        // set_config(…, true) is SET LOCAL: this transaction only, so nothing else on the connection changes.
+        peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand("SELECT set_config('idle_in_transaction_session_timeout', $1, true)")
+        {
+            Parameters = { new Npgsql.NpgsqlParameter<string> { TypedValue = ((long)stalledBatchTimeout.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture) } },
+        });
         foreach (var logId in logIds)
         {
             peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)") { Parameters = { new Npgsql.NpgsqlParameter<long> { TypedValue = LogLockKey(logId) } } });
@@ -261,7 +269,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         var tips = new Dictionary<string, LogTip>(StringComparer.Ordinal);
         await using var reader = await peek.ExecuteReaderAsync();
-        for (var i = 0; i < logIds.Count; i++)
+        for (var i = 0; i < 1 + logIds.Count; i++)
         {
             await reader.NextResultAsync();
         }

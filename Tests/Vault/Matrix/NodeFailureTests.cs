@@ -20,6 +20,8 @@ namespace DataVault.Tests.Vault.Matrix;
 /// every read either node acknowledged has its entry in the database, every write either node
 /// acknowledged is in the store (the one in flight at the kill may or may not be), and
 /// <c>audit verify</c> passes. There is no leader to fail over: the lock died with B's transaction.
+/// The same with B frozen mid-batch instead of killed (its connection stays open): PostgreSQL ends
+/// its batch after <c>AccessLog:StalledBatchTimeout</c> and A never refuses.
 /// Skips loudly without DATAVAULT_TEST_POSTGRES; fails under CI=true.
 /// </summary>
 public sealed class NodeFailureTests
@@ -107,6 +109,71 @@ public sealed class NodeFailureTests
             """));
     }
 
+    /// <summary>
+    /// A node that freezes inside a group commit (a long pause, a network partition: its connection
+    /// stays open, so PostgreSQL sees no disconnect as it does for SIGKILL) must not keep the district's
+    /// lock: after <c>AccessLog:StalledBatchTimeout</c> PostgreSQL ends its transaction, the other node
+    /// waits no longer than that and refuses nothing, and the frozen node, once it runs again, refuses
+    /// only what was in that batch (fail closed) and serves again. Before, the lock stayed held for as
+    /// long as the freeze lasted and every other node's appends to the district failed after their
+    /// 30 s command timeout (503 <c>access_log_unavailable</c>).
+    /// </summary>
+    [Fact]
+    public async Task FreezeOneOfTwoNodesMidBatch_PostgresEndsItsBatch_TheOtherNeverRefuses()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Skip("Node-freeze test SKIPPED: it stops a node with SIGSTOP (Linux numbering).");
+        }
+        var stalled = TimeSpan.FromSeconds(2);
+        await using var nodes = await TwoNodes.StartAsync(new() { ["AccessLog__StalledBatchTimeout"] = stalled.ToString() });
+        var (b, load) = (nodes.B, nodes.Load);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loops = nodes.StartLoad(stop.Token);
+        await nodes.WarmedUpAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+
+        var lockKey = AccessLogWriter.LogLockKey(District);
+        await using var probe = new NpgsqlConnection(nodes.Store);
+        await probe.OpenAsync(Ct);
+        Assert.True(await StopWhileHoldingTheLockAsync(b, probe, lockKey), "node B was never seen holding the district lock");
+        var frozenAt = load.Clock.Elapsed;
+        var released = await UntilAsync(async () => await HeldByAsync(probe, NodeB, lockKey) == 0, stalled + TimeSpan.FromSeconds(20));
+        var releasedAfter = load.Clock.Elapsed - frozenAt;
+        Assert.True(released, $"PostgreSQL still holds frozen node B's district lock {releasedAfter.TotalSeconds:F0} s into the freeze");
+        // A goes on while B is still frozen, then B runs again.
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        var resumedAt = load.Clock.Elapsed;
+        b.Signal(VaultProcess.SigCont);
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        await stop.CancelAsync();
+        await Task.WhenAll(loops);
+
+        var answersA = load.Answers.Where(x => x.Node == "A").ToList();
+        var refusedA = answersA.Where(x => x.Status != 200).ToList();
+        Assert.True(refusedA.Count == 0,
+            $"node A answered {refusedA.Count} of {answersA.Count} requests with something other than 200: "
+            + string.Join("; ", refusedA.Take(10).Select(x => x.Describe(frozenAt))) + nodes.Diagnosis);
+        Assert.Contains(load.Reads, r => r.Node == "A" && r.Started > frozenAt + releasedAfter && r.Started < resumedAt);
+        // B's frozen batch failed when B resumed: those requests were refused, as an unloggable access must be; nothing else.
+        var refusedB = load.Answers.Where(x => x.Node == "B" && x.Status != 200).ToList();
+        Assert.True(refusedB.All(x => x.Status == 503 && x.Failure == "access_log_unavailable" && x.Started < resumedAt),
+            "node B refused more than its frozen batch: " + string.Join("; ", refusedB.Take(10).Select(x => x.Describe(frozenAt))) + nodes.Diagnosis);
+        Assert.Contains(load.Reads, r => r.Node == "B" && r.Started > resumedAt);
+
+        await AssertEveryAcknowledgedReadLoggedAsync(nodes);
+        await AssertEveryAcknowledgedWriteStoredAsync(nodes);
+        var total = await AssertAuditIntactAsync(nodes);
+
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"""
+            node freeze (StalledBatchTimeout {stalled.TotalSeconds:F0} s): B stopped holding the district lock at {frozenAt.TotalSeconds:F1} s; PostgreSQL released it {releasedAfter.TotalMilliseconds:F0} ms later, B still frozen
+            A: {answersA.Count} requests, all 200; slowest across the freeze {load.SlowestAround(frozenAt).TotalMilliseconds:F0} ms
+            B: {refusedB.Count} refused (its frozen batch), {load.Reads.Count(r => r.Node == "B" && r.Started > resumedAt)} reads after it resumed
+            log: acknowledged {load.Reads.Count} reads and {load.Writes.Count} writes, all found; audit verify intact, {total} entries
+            """));
+    }
+
     /// <summary>No acknowledged read lost its entry: each one is in the log, at the place its receipt names, for that resident.</summary>
     private static async Task AssertEveryAcknowledgedReadLoggedAsync(TwoNodes nodes)
     {
@@ -191,6 +258,7 @@ public sealed class NodeFailureTests
         private readonly string _database;
         private readonly string _root;
         private readonly List<VaultProcess> _children = [];
+        private Dictionary<string, string> _settings = [];
 
         private TwoNodes(string admin, string database, string root)
         {
@@ -223,10 +291,14 @@ public sealed class NodeFailureTests
         /// <summary>Both nodes' last lines, for assertion messages.</summary>
         public string Diagnosis => $"\n{A.Tail()}\n{B.Tail()}";
 
-        public static async Task<TwoNodes> StartAsync()
+        /// <summary>Starts the two nodes, both given <paramref name="settings"/> on top of the production ones.</summary>
+        public static async Task<TwoNodes> StartAsync(Dictionary<string, string>? settings = null)
         {
             var admin = PostgresOrSkip();
-            var nodes = new TwoNodes(admin, "dv_test_" + Guid.NewGuid().ToString("N")[..16], Directory.CreateTempSubdirectory("dv-node-failure-").FullName);
+            var nodes = new TwoNodes(admin, "dv_test_" + Guid.NewGuid().ToString("N")[..16], Directory.CreateTempSubdirectory("dv-node-failure-").FullName)
+            {
+                _settings = settings ?? [],
+            };
             try
             {
                 await ExecuteAsync(admin, $"CREATE DATABASE {nodes._database}", Ct);
@@ -270,7 +342,12 @@ public sealed class NodeFailureTests
 
         private VaultProcess Child(string name, string applicationName, params string[] args)
         {
-            var child = VaultProcess.Start(name, _root, NodeSettings(applicationName), args);
+            var settings = NodeSettings(applicationName);
+            foreach (var (key, value) in _settings)
+            {
+                settings[key] = value;
+            }
+            var child = VaultProcess.Start(name, _root, settings, args);
             _children.Add(child);
             return child;
         }
