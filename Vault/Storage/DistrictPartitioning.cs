@@ -82,11 +82,16 @@ internal static partial class DistrictPartitioning
         var (pkName, pkColumns) = await PrimaryKeyAsync(connection, tx, table, ct);
         var indexes = await IndexesAsync(connection, tx, table, pkName, ct);
 
+        // Storage parameters (residents: toast_tuple_target, so records stay inline) belong to tables
+        // that hold rows: a partitioned parent cannot carry them, so each partition gets the plain table's.
+        var options = await ScalarAsync(connection, tx, $"SELECT array_to_string(reloptions, ', ') FROM pg_class WHERE oid = to_regclass('public.{Quote(table)}')", ct);
+        var with = string.IsNullOrEmpty(options) ? "" : $" WITH ({options})";
+
         await ExecuteAsync(connection, tx, $"ALTER TABLE {Quote(table)} RENAME TO {Quote(plain)}", ct);
-        await ExecuteAsync(connection, tx, $"CREATE TABLE {Quote(table)} (LIKE {Quote(plain)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY HASH ({Quote(district)})", ct);
+        await ExecuteAsync(connection, tx, $"CREATE TABLE {Quote(table)} (LIKE {Quote(plain)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE) PARTITION BY HASH ({Quote(district)})", ct);
         for (var i = 0; i < partitions; i++)
         {
-            await ExecuteAsync(connection, tx, $"CREATE TABLE {Quote($"{table}_p{i}")} PARTITION OF {Quote(table)} FOR VALUES WITH (MODULUS {partitions}, REMAINDER {i})", ct);
+            await ExecuteAsync(connection, tx, $"CREATE TABLE {Quote($"{table}_p{i}")} PARTITION OF {Quote(table)} FOR VALUES WITH (MODULUS {partitions}, REMAINDER {i}){with}", ct);
         }
         await ExecuteAsync(connection, tx, $"INSERT INTO {Quote(table)} SELECT * FROM {Quote(plain)}", ct);
         await ExecuteAsync(connection, tx, $"DROP TABLE {Quote(plain)}", ct);

@@ -107,7 +107,7 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
     /// Each client <c>c</c> asks <c>walkOf(c)</c> for its next path, given the body of its last 200 answer
     /// (null at the start and after an error), and requests it, for <paramref name="duration"/>.
     /// </summary>
-    internal static async Task<Window> RunAsync(List<HttpClient> clients, Func<int, Func<string?, string>> walkOf, TimeSpan duration)
+    internal static async Task<Window> RunAsync(List<HttpClient> clients, Func<int, Func<byte[]?, string>> walkOf, TimeSpan duration)
     {
         var perClient = new List<double>[clients.Count];
         var errors = 0;
@@ -118,7 +118,7 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
         {
             var samples = perClient[c] = new List<double>(8192);
             var next = walkOf(c);
-            string? body = null;
+            byte[]? body = null;
             while (Stopwatch.GetTimestamp() < stop)
             {
                 var path = next(body);
@@ -128,11 +128,11 @@ internal sealed class ScopedReadHttpBench : IBenchCommand
                 {
                     using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead);
                     // Read the body as a client would, so the serialisation and transfer are in the time.
-                    var text = await response.Content.ReadAsStringAsync();
+                    var bytes = await response.Content.ReadAsByteArrayAsync();
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-                        body = text;
+                        body = bytes;
                     }
                     else
                     {

@@ -95,6 +95,24 @@ public sealed class PartitionedStoreTests
         Assert.Equal(300L, await ScalarAsync<long>(connection, $"SELECT count(*) FROM {DistrictPartitioning.IdNumberClaims}"));
     }
 
+    /// <summary>
+    /// A record (2.7 kB) stays in its table's page, partitioned or not: reads by id pay no TOAST lookup
+    /// (migration ResidentRecordsInline; the partitions inherit the table's storage parameters).
+    /// </summary>
+    [Theory]
+    [InlineData(StorageLane.Postgres)]
+    [InlineData(StorageLane.PartitionedPostgres)]
+    public async Task Records_StayInline_NothingInToast(StorageLane lane)
+    {
+        await using var vault = await TestVault.CreateAsync(lane);
+        await vault.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 200, Seed: 5, BatchSize: 100), null, Ct);
+        await using var connection = await OpenAsync(vault);
+
+        Assert.Equal(200L, await ScalarAsync<long>(connection, "SELECT count(*) FROM residents"));
+        Assert.Equal(0L, await ScalarAsync<long>(connection,
+            "SELECT coalesce(sum(pg_relation_size(c.reltoastrelid)), 0)::bigint FROM pg_class c WHERE c.relname LIKE 'residents%' AND c.relkind = 'r' AND c.reltoastrelid <> 0"));
+    }
+
     private const string OtherDistrict = "510104";
     private const string OtherCommunity = "510104001001";
 
