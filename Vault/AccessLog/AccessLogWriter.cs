@@ -119,7 +119,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         var shared = db.Database.IsNpgsql();
         // PostgreSQL: every log this batch touches, locked, with its size and newest head as the store has
         // them now (another node may have appended or signed since this node's last batch).
-        var tips = shared ? await LockLogsAsync(db, transaction, batch, forceHeads, _options.StalledBatchTimeout, _frontiers) : null;
+        var tips = shared ? await LockLogsAsync(db, transaction, batch, forceHeads, _options.StalledBatchTimeout) : null;
         var now = _time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
 
@@ -233,7 +233,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     /// <c>idle_in_transaction_session_timeout</c> (<see cref="AccessLogOptions.StalledBatchTimeout"/>):
     /// PostgreSQL then ends it, and the locks, however long the freeze.
     /// </summary>
-    private static async Task<Dictionary<string, LogTip>> LockLogsAsync(VaultDbContext db, IDbContextTransaction transaction, List<PendingAppend> batch, bool allKnownLogs, TimeSpan stalledBatchTimeout, Dictionary<string, LogFrontier> cached)
+    private static async Task<Dictionary<string, LogTip>> LockLogsAsync(VaultDbContext db, IDbContextTransaction transaction, List<PendingAppend> batch, bool allKnownLogs, TimeSpan stalledBatchTimeout)
     {
         var logIds = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var pending in batch)
@@ -265,14 +265,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         foreach (var logId in logIds)
         {
-            peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(TipSql)
-            {
-                Parameters =
-                {
-                    new Npgsql.NpgsqlParameter<string> { TypedValue = logId },
-                    new Npgsql.NpgsqlParameter<long> { TypedValue = cached.TryGetValue(logId, out var frontier) ? frontier.Size : -1 },
-                },
-            });
+            peek.BatchCommands.Add(new Npgsql.NpgsqlBatchCommand(TipSql) { Parameters = { new Npgsql.NpgsqlParameter<string> { TypedValue = logId } } });
         }
         var tips = new Dictionary<string, LogTip>(StringComparer.Ordinal);
         await using var reader = await peek.ExecuteReaderAsync();
@@ -282,49 +275,21 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         foreach (var logId in logIds)
         {
-            long size = 0;
-            (long, long) head = (0, 0);
-            var nodes = new List<MerkleNode>();
-            while (await reader.ReadAsync())
-            {
-                size = reader.GetInt64(0);
-                head = reader.IsDBNull(1) ? (0L, 0L) : (reader.GetInt64(1), reader.GetInt64(2));
-                if (!reader.IsDBNull(3))
-                {
-                    nodes.Add(new MerkleNode(reader.GetInt32(3), reader.GetInt64(4), reader.GetFieldValue<byte[]>(5)));
-                }
-            }
-            var current = cached.TryGetValue(logId, out var frontier) && frontier.Size == size;
-            tips[logId] = new LogTip(size, head, current ? null : nodes);
+            await reader.ReadAsync();
+            var size = reader.IsDBNull(0) ? 0 : reader.GetInt64(0) + 1;
+            var head = reader.IsDBNull(1) ? (0L, 0L) : (reader.GetInt64(1), reader.GetInt64(2));
+            tips[logId] = new LogTip(size, head);
             await reader.NextResultAsync();
         }
         return tips;
     }
 
-    /// <summary>
-    /// A log's size (the highest index + 1) and newest signed head, read under its lock, and the nodes
-    /// of its frontier at that size when this node's cached frontier is not of that size (another node
-    /// appended since): null when the cache is current.
-    /// </summary>
-    private sealed record LogTip(long Size, (long Size, long AtUnixMs) Head, IReadOnlyList<MerkleNode>? Frontier);
+    /// <summary>A log's size (the highest index + 1) and newest signed head, read under its lock.</summary>
+    private sealed record LogTip(long Size, (long Size, long AtUnixMs) Head);
 
-    /// <summary>
-    /// One row per frontier node (or one row with no node when $2, this node's cached size, is the size):
-    /// the size, the newest head, and the frontier's nodes, one per set bit of the size, level l holding
-    /// the node at index (size &gt;&gt; l) − 1 (LogFrontier.Coordinates), so a node that lost the race to
-    /// another node's batch reloads its frontier without another round trip.
-    /// </summary>
-    private const string TipSql = """
-        WITH t AS (SELECT coalesce((SELECT max("Index") FROM "AccessLog" WHERE "LogId" = $1) + 1, 0) AS size)
-        SELECT t.size, h."TreeSize", h."SignedAtUnixMs", f."Level", f."Index", f."Hash"
-        FROM t
-        LEFT JOIN LATERAL (SELECT "TreeSize", "SignedAtUnixMs" FROM "AccessLogTreeHeads" WHERE "LogId" = $1 ORDER BY "TreeSize" DESC LIMIT 1) AS h ON true
-        LEFT JOIN LATERAL (
-            SELECT n."Level", n."Index", n."Hash"
-            FROM generate_series(0, 62) AS l(level)
-            JOIN "AccessLogNodes" AS n ON n."LogId" = $1 AND n."Level" = l.level AND n."Index" = (t.size >> l.level) - 1
-            WHERE t.size <> $2 AND (t.size & (1::bigint << l.level)) <> 0) AS f ON true
-        """;
+    private const string TipSql =
+        "SELECT (SELECT max(\"Index\") FROM \"AccessLog\" WHERE \"LogId\" = $1), h.\"TreeSize\", h.\"SignedAtUnixMs\" " +
+        "FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT \"TreeSize\", \"SignedAtUnixMs\" FROM \"AccessLogTreeHeads\" WHERE \"LogId\" = $1 ORDER BY \"TreeSize\" DESC LIMIT 1) AS h ON true";
 
     /// <summary>The advisory-lock key of a district log: the first 8 bytes of SHA-256("DataVault access log " ‖ logId).</summary>
     internal static long LogLockKey(string logId) =>
@@ -343,28 +308,20 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             return cached;
         }
 
-        // The frontier's nodes: on PostgreSQL they came with the tip (same round trip as the locks); on
-        // SQLite (one node) in one query: every stored node whose level and index are among the
-        // frontier's, then the exact pairs, a few dozen rows instead of one round trip per level.
+        // The frontier's nodes in one query (on several nodes this runs whenever another node appended):
+        // every stored node whose level and index are among the frontier's, then the exact pairs. At most
+        // (levels × indexes) rows come back, a few dozen, instead of one round trip per level.
         var coordinates = LogFrontier.Coordinates(size).ToList();
-        IReadOnlyList<MerkleNode> candidates;
-        if (tips?[logId].Frontier is { } fromTip)
-        {
-            candidates = fromTip;
-        }
-        else
-        {
-            var levels = coordinates.Select(c => c.Level).ToList();
-            var indexes = coordinates.Select(c => c.Index).ToList();
-            candidates = await db.Set<MerkleNodeRow>()
-                .Where(n => n.LogId == logId && levels.Contains(n.Level) && indexes.Contains(n.Index))
-                .Select(n => new MerkleNode(n.Level, n.Index, n.Hash))
-                .ToListAsync();
-        }
+        var levels = coordinates.Select(c => c.Level).ToList();
+        var indexes = coordinates.Select(c => c.Index).ToList();
+        var candidates = await db.Set<MerkleNodeRow>()
+            .Where(n => n.LogId == logId && levels.Contains(n.Level) && indexes.Contains(n.Index))
+            .Select(n => new { n.Level, n.Index, n.Hash })
+            .ToListAsync();
         var nodes = new List<MerkleNode>(coordinates.Count);
         foreach (var (level, index) in coordinates)
         {
-            var hash = candidates.Where(n => n.Level == level && n.Index == index).Select(n => n.Hash).SingleOrDefault()
+            var hash = candidates.SingleOrDefault(n => n.Level == level && n.Index == index)?.Hash
                 ?? throw new InvalidDataException($"Access log {logId}: frontier node ({level}, {index}) of size {size} is missing.");
             nodes.Add(new MerkleNode(level, index, hash));
         }
