@@ -191,10 +191,10 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
             }
         }
 
-        if (db.Database.GetDbConnection() is Npgsql.NpgsqlConnection postgres)
+        if (shared)
         {
             // Both tables' rows in one round trip (a batch of two unnest statements).
-            await using var insert = new Npgsql.NpgsqlBatch(postgres, (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
+            await using var insert = new Npgsql.NpgsqlBatch((Npgsql.NpgsqlConnection)db.Database.GetDbConnection(), (Npgsql.NpgsqlTransaction)transaction.GetDbTransaction());
             AddUnnestInsert(db, insert, entryRows);
             AddUnnestInsert(db, insert, nodeRows);
             if (insert.BatchCommands.Count > 0)
@@ -327,12 +327,9 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         }
         var frontier = LogFrontier.FromNodes(size, nodes);
         _frontiers[logId] = frontier;
-        if (tips is not null)
+        if (tips is null)
         {
-            _lastHeads[logId] = tips[logId].Head;
-        }
-        else
-        {
+            // On PostgreSQL the batch takes every log's newest head from its tip instead.
             var lastHead = await db.Set<TreeHeadRow>().Where(h => h.LogId == logId)
                 .OrderByDescending(h => h.TreeSize).Select(h => new { h.TreeSize, h.SignedAtUnixMs }).FirstOrDefaultAsync();
             _lastHeads[logId] = lastHead is null ? (0, 0) : (lastHead.TreeSize, lastHead.SignedAtUnixMs);
@@ -352,14 +349,12 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         {
             return;
         }
-        var plan = InsertPlans.GetOrAdd((typeof(T), db.Database.ProviderName ?? ""), static (_, model) => InsertPlan.For(model.FindEntityType(typeof(T))!), db.Model);
-        if (plan is null)
+        if (PlanFor<T>(db) is not { } plan)
         {
             db.AddRange(rows);
             return;
         }
-        var connection = db.Database.GetDbConnection();
-        await using var command = connection.CreateCommand();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = transaction.GetDbTransaction();
         command.CommandText = plan.Sql;
         var parameters = new DbParameter[plan.Properties.Length];
@@ -392,8 +387,7 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
         {
             return;
         }
-        var plan = InsertPlans.GetOrAdd((typeof(T), db.Database.ProviderName ?? ""), static (_, model) => InsertPlan.For(model.FindEntityType(typeof(T))!), db.Model)
-            ?? throw new InvalidOperationException($"{typeof(T).Name} has no insert plan");
+        var plan = PlanFor<T>(db) ?? throw new InvalidOperationException($"{typeof(T).Name} has no insert plan");
         var command = new Npgsql.NpgsqlBatchCommand(plan.UnnestSql);
         for (var i = 0; i < plan.Properties.Length; i++)
         {
@@ -409,6 +403,9 @@ internal sealed partial class AccessLogWriter : IAsyncDisposable
     }
 
     private static readonly ConcurrentDictionary<(Type, string), InsertPlan?> InsertPlans = new();
+
+    private static InsertPlan? PlanFor<T>(VaultDbContext db) =>
+        InsertPlans.GetOrAdd((typeof(T), db.Database.ProviderName ?? ""), static (_, model) => InsertPlan.For(model.FindEntityType(typeof(T))!), db.Model);
 
     /// <summary>The INSERT the writer uses for an entity, or null when it goes through EF (for tests).</summary>
     internal static string? InsertSqlFor(IModel model, Type entity) => model.FindEntityType(entity) is { } e ? InsertPlan.For(e)?.Sql : null;

@@ -205,73 +205,43 @@ internal sealed class AggregateQuery(
             perRow[leaf]++;
         }
 
-        var pageSize = options.Value.PageSize;
-        var needsData = field is not null;
-        // One community at a time, each walked along its (district, community, id) index from a keyset
-        // cursor: every resident is read once. A single IN list over all the communities ordered by id
-        // would make the database sort the whole table again for every page (quadratic at a district).
-        foreach (var community in layout.Communities)
+        await foreach (var r in SlicesAsync(layout.Communities, withData: field is not null, cancellationToken))
         {
-            var district = tree.Find(community)?.DistrictCode;
-            string? after = null;
-            while (true)
+            var leaf = layout.LeafOf(r.CommunityCode, r.GridCode);
+            var rights = rightsOf(r.GridCode ?? r.CommunityCode);
+            if (field is null)
             {
-                List<ResidentSlice> page;
-                await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+                if (rights.Any)
                 {
-                    var query = db.Set<ResidentRow>().AsNoTracking().Where(r => r.DistrictCode == district && r.CommunityCode == community);
-                    if (after is not null)
-                    {
-                        query = query.Where(r => string.Compare(r.Id, after) > 0);
-                    }
-                    page = needsData
-                        ? await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data)).ToListAsync(cancellationToken)
-                        : await query.OrderBy(r => r.Id).Take(pageSize).Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, null)).ToListAsync(cancellationToken);
+                    Count(leaf, "");
                 }
-                foreach (var r in page)
+                continue;
+            }
+            var fidelity = rights.Fidelities[fieldIndex];
+            if (fidelity == Fidelity.None || (resolution == Fidelity.Category && fidelity < Fidelity.Category))
+            {
+                // Not counted: the caller does not hold this field for this resident (the second case
+                // is only a resident under a grid the tree does not know, which the policy never reaches).
+                continue;
+            }
+            try
+            {
+                if (resolution == Fidelity.Exists)
                 {
-                    var leaf = layout.LeafOf(r.CommunityCode, r.GridCode);
-                    var rights = rightsOf(r.GridCode ?? r.CommunityCode);
-                    if (field is null)
-                    {
-                        if (rights.Any)
-                        {
-                            Count(leaf, "");
-                        }
-                        continue;
-                    }
-                    var fidelity = rights.Fidelities[fieldIndex];
-                    if (fidelity == Fidelity.None || (resolution == Fidelity.Category && fidelity < Fidelity.Category))
-                    {
-                        // Not counted: the caller does not hold this field for this resident (the second case
-                        // is only a resident under a grid the tree does not know, which the policy never reaches).
-                        continue;
-                    }
-                    try
-                    {
-                        if (resolution == Fidelity.Exists)
-                        {
-                            // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
-                            var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
-                            Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
-                        }
-                        else
-                        {
-                            var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
-                            Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
-                        }
-                    }
-                    catch (EnvelopeException failure)
-                    {
-                        // Not counted in any column (its value is unknown), reported as withheld, recorded as an incident.
-                        withheld.Add(WithheldRecord.Of(r.Address, failure));
-                    }
+                    // Presence is inside the sealed bucket (layout 2 shows no field keys): open it, make no string of the value.
+                    var present = codec.Open(r.Address, r.Data!, static _ => false, key => key == field.Key);
+                    Count(leaf, present.ContainsKey(field.Key) ? Recorded : Unrecorded);
                 }
-                if (page.Count < pageSize)
+                else
                 {
-                    break;
+                    var values = codec.Open(r.Address, r.Data!, key => key == field.Key);
+                    Count(leaf, values.TryGetValue(field.Key, out var value) ? FieldProjector.Category(field, value) : Unrecorded);
                 }
-                after = page[^1].Id;
+            }
+            catch (EnvelopeException failure)
+            {
+                // Not counted in any column (its value is unknown), reported as withheld, recorded as an incident.
+                withheld.Add(WithheldRecord.Of(r.Address, failure));
             }
         }
         foreach (var record in withheld)
@@ -306,6 +276,42 @@ internal sealed class AggregateQuery(
         };
         var extra = seen.Where(v => v != Unrecorded && !domain.Contains(v)).Order(StringComparer.Ordinal).ToList();
         return [.. domain, .. extra, Unrecorded];
+    }
+
+    /// <summary>
+    /// Every resident of <paramref name="communities"/>, read once: one community at a time, each walked
+    /// along its (district, community, id) index from a keyset cursor (<see cref="ResidentReader.PageQuery"/>,
+    /// the lists' query). A single IN list over all the communities ordered by id made the database sort
+    /// the whole district again for every page (quadratic at a million residents).
+    /// </summary>
+    private async IAsyncEnumerable<ResidentSlice> SlicesAsync(IEnumerable<string> communities, bool withData, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var pageSize = options.Value.PageSize;
+        foreach (var community in communities)
+        {
+            var filter = new ResidentFilter(tree.Find(community)?.DistrictCode, [community], null);
+            string? after = null;
+            while (true)
+            {
+                List<ResidentSlice> page;
+                await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+                {
+                    var query = ResidentReader.PageQuery(db, filter, after, pageSize);
+                    page = withData
+                        ? await query.Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, r.Data)).ToListAsync(cancellationToken)
+                        : await query.Select(r => new ResidentSlice(r.Id, r.DistrictCode, r.StreetCode, r.CommunityCode, r.GridCode, r.Version, null)).ToListAsync(cancellationToken);
+                }
+                foreach (var slice in page)
+                {
+                    yield return slice;
+                }
+                if (page.Count < pageSize)
+                {
+                    break;
+                }
+                after = page[^1].Id;
+            }
+        }
     }
 
     private sealed record ResidentSlice(string Id, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode, int Version, byte[]? Data)

@@ -182,18 +182,19 @@ internal sealed partial class ResidentReader : IDisposable
         private readonly ConcurrentBag<Lookup> _idle = [];
         private volatile bool _disposed;
 
-        public ResidentRecord? Find(string id) => Lend(lookup => lookup.Find(id));
+        // Static lambdas with their state passed in: the by-id read is the hot path, and allocates no closure.
+        public ResidentRecord? Find(string id) => Lend(id, static (lookup, id) => lookup.Find(id));
 
         public List<ResidentRecord> Page(PageKind kind, string district, string code, string after, int take) =>
-            Lend(lookup => lookup.Page(kind, district, code, after, take));
+            Lend((kind, district, code, after, take), static (lookup, p) => lookup.Page(p.kind, p.district, p.code, p.after, p.take));
 
-        private T Lend<T>(Func<Lookup, T> use)
+        private T Lend<TState, T>(TState state, Func<Lookup, TState, T> use)
         {
             var lookup = _idle.TryTake(out var idle) ? idle : new Lookup(connectionString);
             var returned = false;
             try
             {
-                var result = use(lookup);
+                var result = use(lookup, state);
                 if (!_disposed && _idle.Count < _maxIdle)
                 {
                     _idle.Add(lookup);

@@ -1,5 +1,5 @@
-using DataVault.Vault.Encryption;
 using System.Diagnostics;
+using DataVault.Vault.Encryption;
 using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 

@@ -49,10 +49,7 @@ internal static partial class DistrictPartitioning
     /// <summary>Converts what is not yet partitioned; returns the tables converted (none on every start after the first).</summary>
     public static async Task<IReadOnlyList<string>> ApplyAsync(VaultDbContext db, int partitions, CancellationToken ct)
     {
-        if (partitions is < 1 or > 1024)
-        {
-            throw new InvalidOperationException($"Storage:DistrictPartitions must be 1..1024 (it is {partitions}).");
-        }
+        // partitions: 1..1024, checked with the other storage options at start (StorageSetup).
         await db.Database.OpenConnectionAsync(ct);
         var connection = db.Database.GetDbConnection();
         await using var tx = await connection.BeginTransactionAsync(ct);

@@ -114,12 +114,18 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
                 withheld.Add(new WithheldResident(record.Id, WithheldRecord.Code));
             }
         }
+        return (await LogAndProjectAsync(reads, action, cancellationToken), withheld);
+    }
+
+    /// <summary>Logs one entry per read in one durable commit, then projects each read with its receipt.</summary>
+    private async Task<IReadOnlyList<ResidentView>> LogAndProjectAsync(List<PreparedRead> reads, AccessAction action, CancellationToken cancellationToken)
+    {
         if (reads.Count == 0)
         {
-            return ([], withheld);
+            return [];
         }
         var receipts = await log.AppendAsync([.. reads.Select(r => LogEntry(r.Access, action, ServedOf(r.Access)))], cancellationToken);
-        return ([.. reads.Select((r, i) => Project(r, receipts[i]))], withheld);
+        return [.. reads.Select((r, i) => Project(r, receipts[i]))];
     }
 
     /// <summary>
@@ -180,26 +186,16 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     /// </summary>
     public async Task<IReadOnlyList<ResidentView>> ServeAsync(CallerContext caller, Purpose purpose, AccessAction action, IReadOnlyList<StoredResident> residents, CancellationToken cancellationToken)
     {
-        var accesses = new List<(StoredResident Stored, ResidentAccess Access)>(residents.Count);
+        var reads = new List<PreparedRead>(residents.Count);
         foreach (var stored in residents)
         {
             var access = await resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken);
             if (!access.IsEmpty)
             {
-                accesses.Add((stored, access));
+                reads.Add(new PreparedRead(stored, access));
             }
         }
-        if (accesses.Count == 0)
-        {
-            return [];
-        }
-        var receipts = await log.AppendAsync([.. accesses.Select(a => LogEntry(a.Access, action, ServedOf(a.Access)))], cancellationToken);
-        var views = new List<ResidentView>(accesses.Count);
-        for (var i = 0; i < accesses.Count; i++)
-        {
-            views.Add(Project(accesses[i].Stored, accesses[i].Access, receipts[i]));
-        }
-        return views;
+        return await LogAndProjectAsync(reads, action, cancellationToken);
     }
 
     public Task<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, StoredResident stored, CancellationToken cancellationToken) =>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using DataVault.Vault.AccessLog;
-using DataVault.Vault.Api;
 using DataVault.Vault.ResidentApi;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Seeding;
@@ -41,8 +40,7 @@ internal sealed class ListPagePhasesBench : IBenchCommand
         var log = services.GetRequiredService<AccessLogWriter>();
         var json = services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var purpose = services.GetRequiredService<PurposeCatalog>().Find(ScopedReadHost.Purpose)!;
-        var caller = new CallerContext(ScopedReadHost.ClientId, "client", ScopedReadHost.Role, SeedRequest.DemoCommunity, null,
-            $"{ScopedReadHost.Role}@{SeedRequest.DemoCommunity}") { ClientId = ScopedReadHost.ClientId };
+        var caller = ScopedReadHost.Caller;
         var filter = new ResidentFilter(SeedRequest.DemoCommunity[..6], [SeedRequest.DemoCommunity], null);
         var random = new Random(3);
         var cursors = Enumerable.Range(0, pages).Select(_ => host.Ids[random.Next(host.Ids.Count)]).ToArray();

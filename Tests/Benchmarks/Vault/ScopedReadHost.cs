@@ -1,6 +1,7 @@
 using System.Globalization;
 using DataVault.Identity.Management;
 using DataVault.Vault.AccessLog;
+using DataVault.Vault.Api;
 using DataVault.Vault.Hosting;
 using DataVault.Vault.Seeding;
 using DataVault.Vault.Storage;
@@ -42,6 +43,9 @@ internal sealed class ScopedReadHost : IAsyncDisposable
     public IReadOnlyList<string> Ids { get; }
 
     public IServiceProvider Services => App.Services;
+
+    /// <summary>The API client's caller as the API would build it: a community worker of Y.</summary>
+    public static CallerContext Caller { get; } = new(ClientId, "client", Role, SeedRequest.DemoCommunity, null, $"{Role}@{SeedRequest.DemoCommunity}") { ClientId = ClientId };
 
     public static Task<ScopedReadHost> StartAsync(int residents, bool listen) => StartAsync(residents, listen, [], null);
 

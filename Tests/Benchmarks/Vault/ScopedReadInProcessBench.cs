@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using DataVault.Vault.AccessLog;
-using DataVault.Vault.Api;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Seeding;
 using DataVault.Vault.Views;
@@ -42,8 +41,7 @@ internal sealed class ScopedReadInProcessBench : IBenchCommand
         await using var host = await ScopedReadHost.StartAsync(residents, listen: false);
         var views = host.Services.GetRequiredService<ResidentViews>();
         var purpose = host.Services.GetRequiredService<PurposeCatalog>().Find(ScopedReadHost.Purpose)!;
-        var caller = new CallerContext(ScopedReadHost.ClientId, "client", ScopedReadHost.Role, SeedRequest.DemoCommunity, null,
-            $"{ScopedReadHost.Role}@{SeedRequest.DemoCommunity}") { ClientId = ScopedReadHost.ClientId };
+        var caller = ScopedReadHost.Caller;
         var random = new Random(7);
         var ids = Enumerable.Range(0, reads).Select(_ => host.Ids[random.Next(host.Ids.Count)]).ToArray();
 

@@ -3,7 +3,9 @@ using System.Net;
 using System.Text.Json;
 using DataVault.Tests.Identity;
 using DataVault.Tests.Vault.Api;
+using DataVault.Tests.Vault.Storage;
 using DataVault.Vault.AccessLog;
+using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Storage;
 using DataVault.Vault.Views;
@@ -35,6 +37,15 @@ internal static class ResidentApiTestKit
     {
         var first17 = "51010719800101" + serial.ToString("000", CultureInfo.InvariantCulture);
         return first17 + ChineseIdNumber.CheckCharFor(first17);
+    }
+
+    /// <summary>A validated resident of <paramref name="community"/> (community Y by default) for the store-level writer tests.</summary>
+    public static ValidResident Valid(TestVault vault, int serial, string? phone, string community = "510107004003", string? grid = null)
+    {
+        var fields = new Dictionary<string, string?> { ["name"] = "测试", ["id_number"] = IdNumber(serial), ["community"] = community, ["phone"] = phone, ["grid"] = grid };
+        var outcome = vault.Get<ResidentValidator>().Validate(1, fields);
+        Assert.True(outcome.IsValid, string.Join("; ", outcome.Errors));
+        return outcome.Resident!;
     }
 
     public static Dictionary<string, object?> NewResident(string community, int serial, string? address = null) => new()

@@ -98,12 +98,4 @@ public sealed class SingleResidentWritesTests
         Assert.Equal(ids.Order(StringComparer.Ordinal), pages);
         Assert.Equal(ids.Where((_, i) => i % 2 == 0).Order(StringComparer.Ordinal), grid.Residents.Select(r => r.Id));
     }
-
-    private static ValidResident Valid(TestVault vault, int serial, string? phone, string community = Community, string? grid = null)
-    {
-        var fields = new Dictionary<string, string?> { ["name"] = "测试", ["id_number"] = IdNumber(serial), ["community"] = community, ["phone"] = phone, ["grid"] = grid };
-        var outcome = vault.Get<ResidentValidator>().Validate(1, fields);
-        Assert.True(outcome.IsValid, string.Join("; ", outcome.Errors));
-        return outcome.Resident!;
-    }
 }

@@ -47,10 +47,10 @@ public sealed class PartitionedStoreTests
             var writer = vault.Get<ResidentWriter>();
             string first = ResidentWriter.NewId(), second = ResidentWriter.NewId();
 
-            var created = await writer.CreateAsync(first, Valid(vault, 7, "510107004003"), Ct);
+            var created = await writer.CreateAsync(first, Valid(vault, 7, null, "510107004003"), Ct);
             // The same person registered in the other district: refused, naming the holder in the first.
-            var elsewhere = await writer.CreateAsync(second, Valid(vault, 7, OtherCommunity), Ct);
-            var someoneElse = await writer.CreateAsync(second, Valid(vault, 8, OtherCommunity), Ct);
+            var elsewhere = await writer.CreateAsync(second, Valid(vault, 7, null, OtherCommunity), Ct);
+            var someoneElse = await writer.CreateAsync(second, Valid(vault, 8, null, OtherCommunity), Ct);
 
             Assert.Equal(SingleWriteStatus.Done, created.Status);
             Assert.Equal(SingleWriteStatus.IdNumberTaken, elsewhere.Status);
@@ -61,10 +61,10 @@ public sealed class PartitionedStoreTests
             // past the check (its claim is there, its resident not yet visible) makes this write fail
             // whole, where the per-district unique index alone would have let both in.
             await using var connection = await OpenAsync(vault);
-            var racer = Valid(vault, 9, OtherCommunity);
+            var racer = Valid(vault, 9, null, OtherCommunity);
             await ExecuteAsync(connection, $"INSERT INTO {DistrictPartitioning.IdNumberClaims} (id_number_index, resident_id) " +
                 $"VALUES (decode('{Convert.ToHexString(vault.Get<BlindIndexer>().Compute(BlindIndexKind.IdNumber, racer.IdNumber))}', 'hex'), 'racer0000000000000000000000')");
-            var race = await Assert.ThrowsAsync<PostgresException>(() => writer.CreateAsync(ResidentWriter.NewId(), Valid(vault, 9, "510107004003"), Ct));
+            var race = await Assert.ThrowsAsync<PostgresException>(() => writer.CreateAsync(ResidentWriter.NewId(), Valid(vault, 9, null, "510107004003"), Ct));
             Assert.Equal(PostgresErrorCodes.UniqueViolation, race.SqlState);
             Assert.Equal(2L, await ScalarAsync<long>(connection, "SELECT count(*) FROM residents"));
             Assert.Equal(3L, await ScalarAsync<long>(connection, $"SELECT count(*) FROM {DistrictPartitioning.IdNumberClaims}"));
@@ -129,14 +129,6 @@ public sealed class PartitionedStoreTests
             $"{OtherDistrict}001,{OtherDistrict},street,督院街街道,Duyuanjie Street\n" +
             $"{OtherCommunity},{OtherDistrict}001,community,督院街社区,Duyuanjie Community\n");
         return directory;
-    }
-
-    private static ValidResident Valid(TestVault vault, int serial, string community)
-    {
-        var fields = new Dictionary<string, string?> { ["name"] = "测试", ["id_number"] = IdNumber(serial), ["community"] = community };
-        var outcome = vault.Get<ResidentValidator>().Validate(1, fields);
-        Assert.True(outcome.IsValid, string.Join("; ", outcome.Errors));
-        return outcome.Resident!;
     }
 
     private sealed record Key(string Name, bool Primary, IReadOnlyList<string> Columns);
