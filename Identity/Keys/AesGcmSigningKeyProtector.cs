@@ -64,35 +64,16 @@ internal sealed class AesGcmSigningKeyProtector : ISigningKeyProtector, IDisposa
         {
             return Convert.FromBase64String(configuredBase64);
         }
-        if (File.Exists(keyFilePath))
+        if (!File.Exists(keyFilePath))
         {
-            return File.ReadAllBytes(keyFilePath);
+            // Two nodes starting together on one data directory: one file wins, complete, and the
+            // other reads it (the keys folder is owner-only, 0700, like the vault's master key's).
+            var key = RandomNumberGenerator.GetBytes(32);
+            if (Storage.OwnerOnlyFiles.CreateCompleteOrKeepExisting(keyFilePath, key))
+            {
+                return key;
+            }
         }
-        // The keys folder is shared with the vault's master key: owner-only (0700) like it.
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(keyFilePath)!);
-        }
-        else
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(keyFilePath)!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        var key = RandomNumberGenerator.GetBytes(32);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        try
-        {
-            using var stream = new FileStream(keyFilePath, options);
-            stream.Write(key);
-        }
-        catch (IOException) when (File.Exists(keyFilePath))
-        {
-            // Another process created it first: use theirs.
-            return File.ReadAllBytes(keyFilePath);
-        }
-        return key;
+        return File.ReadAllBytes(keyFilePath);
     }
 }

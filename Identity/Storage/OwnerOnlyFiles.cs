@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
 namespace DataVault.Identity.Storage;
 
@@ -74,6 +75,78 @@ public static class OwnerOnlyFiles
         }
         return options;
     }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> (0600 from its first byte) holding exactly
+    /// <paramref name="content"/>, unless a file is already there; returns false when another
+    /// process got there first, and then its file is complete. Used for key files that several
+    /// nodes may create at the same moment on one data directory: the content goes to a private
+    /// temporary file, is flushed, and is then linked into place. A reader therefore never sees a
+    /// half-written key, and exactly one writer wins.
+    /// </summary>
+    /// <exception cref="IOException">The file could not be created for another reason.</exception>
+    public static bool CreateCompleteOrKeepExisting(string path, ReadOnlySpan<byte> content)
+    {
+        // Created 0700 when missing; an existing folder (an operator's choice) is left as it is.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(directory, Directory0700);
+            }
+        }
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, CreateOptions(FileMode.CreateNew)))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            return LinkIntoPlace(temporary, path);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    // On Unix, File.Move without overwrite checks and then renames, and rename replaces: two
+    // processes could each keep their own key. link(2) fails with EEXIST instead. On Windows,
+    // MoveFileEx without replace is atomic.
+    private static bool LinkIntoPlace(string temporary, string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+        }
+        if (UnixLink(temporary, path) == 0)
+        {
+            return true;
+        }
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EExist ? false : throw new IOException($"{path} could not be created (errno {errno}).");
+    }
+
+    private const int EExist = 17;
+
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code for string marshalling; one call per key file at first start.
+    private static extern int UnixLink([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
+#pragma warning restore SYSLIB1054
 
     /// <summary>Creates <paramref name="path"/> as 0700, or tightens it to 0700 when it exists.</summary>
     public static void EnsureDirectory(string path)

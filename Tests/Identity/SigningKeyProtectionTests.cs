@@ -63,6 +63,28 @@ public sealed class SigningKeyProtectionTests
     }
 
     [Fact]
+    public async Task LoadOrCreateKeyEncryptionKey_ManyStartingAtOnce_AllReadOneCompleteKey()
+    {
+        // Two vault nodes started together on one data directory raced here: one read the file
+        // while the other was still writing it and got fewer than 32 bytes.
+        for (var round = 0; round < 300; round++)
+        {
+            var path = Path.Combine(Directory.CreateTempSubdirectory("dv-kek-race-").FullName, "keys", "kek");
+            using var start = new Barrier(8);
+            var keys = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+            {
+                start.SignalAndWait();
+                return AesGcmSigningKeyProtector.LoadOrCreateKeyEncryptionKey(null, path);
+            })));
+
+            Assert.All(keys, key => Assert.Equal(keys[0], key));
+            Assert.Equal(32, keys[0].Length);
+            Assert.Equal(keys[0], File.ReadAllBytes(path));
+            Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+        }
+    }
+
+    [Fact]
     public async Task TokenKeys_AcrossRestart_SameKeyAndStoredEncrypted()
     {
         var dataDir = Directory.CreateTempSubdirectory("dv-identity-restart-").FullName;

@@ -1,6 +1,6 @@
 using System.Buffers.Text;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using DataVault.Identity.Storage;
 
 namespace DataVault.Vault.Keys;
 
@@ -15,9 +15,6 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
     private const UnixFileMode GroupOrOthers =
         UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute |
         UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
-    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
@@ -59,48 +56,22 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
 
     private void TryCreate()
     {
-        var directory = System.IO.Path.GetDirectoryName(Path)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(directory);
-        }
-        else
-        {
-            Directory.CreateDirectory(directory, OwnerOnlyDirectory);
-        }
-
         var key = RandomNumberGenerator.GetBytes(MasterKey.Size);
         var text = new byte[Base64.GetMaxEncodedToUtf8Length(MasterKey.Size) + 1];
         try
         {
             Base64.EncodeToUtf8(key, text, out _, out var written);
             text[written] = (byte)'\n';
-            // Written to a private temporary file and then linked into place without overwriting,
-            // so a node starting at the same moment sees either no key file or a complete one.
-            var temporary = $"{Path}.{Guid.NewGuid():N}.tmp";
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
+            // A node starting at the same moment sees either no key file or a complete one, and
+            // exactly one key wins; the loser reads the winner's.
+            if (OwnerOnlyFiles.CreateCompleteOrKeepExisting(Path, text.AsSpan(0, written + 1)))
             {
-                // Created with 0600 from the first byte, not chmod-ed afterwards: no window in which the key is readable.
-                options.UnixCreateMode = OwnerOnlyFile;
-            }
-            try
-            {
-                using (var stream = new FileStream(temporary, options))
-                {
-                    stream.Write(text, 0, written + 1);
-                    stream.Flush(flushToDisk: true);
-                }
-                if (!LinkIntoPlace(temporary, Path))
-                {
-                    return; // Another process created it first: use theirs.
-                }
                 LogCreated(logger, Path);
             }
-            finally
-            {
-                File.Delete(temporary);
-            }
+        }
+        catch (IOException e)
+        {
+            throw new MasterKeyException($"The master key file {Path} could not be created: {e.Message}");
         }
         finally
         {
@@ -108,43 +79,6 @@ internal sealed partial class FileMasterKeyProvider(string path, ILogger<FileMas
             CryptographicOperations.ZeroMemory(text);
         }
     }
-
-    /// <summary>
-    /// Puts the finished file at <paramref name="path"/> unless one is already there, atomically.
-    /// On Unix, File.Move without overwrite checks and then renames, and rename replaces: two
-    /// nodes starting together could each keep their own master key. link(2) fails with EEXIST
-    /// instead, so exactly one key file wins. On Windows, MoveFileEx without replace is atomic.
-    /// </summary>
-    private static bool LinkIntoPlace(string temporary, string path)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            try
-            {
-                File.Move(temporary, path, overwrite: false);
-                return true;
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                return false;
-            }
-        }
-        if (UnixLink(temporary, path) == 0)
-        {
-            return true;
-        }
-        var errno = Marshal.GetLastPInvokeError();
-        return errno == EExist
-            ? false
-            : throw new MasterKeyException($"The master key file {path} could not be created (errno {errno}).");
-    }
-
-    private const int EExist = 17;
-
-    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
-#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code for string marshalling; one call at first start.
-    private static extern int UnixLink([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
-#pragma warning restore SYSLIB1054
 
     private void CheckPermissions()
     {
