@@ -113,16 +113,27 @@ public sealed partial class Enforcer
         return loadErrors.Count > 0 ? PolicyResult<Enforcer>.Failure(loadErrors) : PolicyResult<Enforcer>.Success(enforcer);
     }
 
-    /// <summary>Compiles every matcher against the request and policy definitions it names, to report errors at load.</summary>
     /// <summary>
-    /// Compiles every matcher with the functions registered so far and reports what cannot be evaluated,
-    /// unknown functions included (a tool such as <c>policy check</c> registers none, so these are errors there).
+    /// What a tool such as <c>policy check</c> or a policy lifecycle reports beyond what stops a load:
+    /// every matcher compiled with the functions registered so far (unknown functions included, as
+    /// a checker registers none), and a cycle in any role graph. The reference loads and decides on a
+    /// cyclic graph, and so does this engine, but a role that inherits from itself is a mistake in a
+    /// policy someone is about to publish: reported at the link that closes the cycle.
     /// </summary>
-    public IReadOnlyList<PolicyError> CheckMatchers()
+    public IReadOnlyList<PolicyError> Check()
     {
         lock (_gate)
         {
-            return [.. ValidateModel(_model, _functions, allowUnknownFunctions: false)];
+            var errors = ValidateModel(_model, _functions, allowUnknownFunctions: false).ToList();
+            foreach (var (key, graph) in Volatile.Read(ref _snapshot).Graphs)
+            {
+                if (graph.FindCycle() is { } cycle)
+                {
+                    errors.Add(new PolicyError(_policyFile, cycle.Line, 1,
+                        $"cycle detected in '{key}': {string.Join(" -> ", cycle.Cycle)}{(cycle.Domain.Length > 0 ? " in domain " + cycle.Domain : "")}"));
+                }
+            }
+            return errors;
         }
     }
 
@@ -251,15 +262,9 @@ public sealed partial class Enforcer
                     SortByPriority(list.Items, priority);
                 }
             }
+            // A cycle among role links loads, as in the reference: every walk of a graph is bounded by
+            // the depth limit and visits a name once. Check reports it, so that nobody publishes one.
             var graphs = BuildGraphs(fresh, _roleOptions);
-            foreach (var (key, graph) in graphs)
-            {
-                if (graph.FindCycle() is { } cycle)
-                {
-                    return [new PolicyError(policyFile, cycle.Line, 1,
-                        $"cycle detected in '{key}': {string.Join(" -> ", cycle.Cycle)}{(cycle.Domain.Length > 0 ? " in domain " + cycle.Domain : "")}")];
-                }
-            }
             if (_model.Effects.TryGetValue("e", out var effect) && effect == EffectKind.SubjectPriority)
             {
                 foreach (var ptype in _model.Policies.Keys)
@@ -351,36 +356,56 @@ public sealed partial class Enforcer
 
     /// <summary>
     /// subjectPriority: rules for deeper subjects (a user below its roles) come first, as the reference's
-    /// SortPoliciesBySubjectHierarchy does on load. Depth is the distance from a root of the <c>g</c> tree.
+    /// SortPoliciesBySubjectHierarchy does on load. Each name's rank is its parent's plus 10 (a root and a
+    /// name no link mentions rank 0), a name's parent being the last <c>g</c> link that names it as the
+    /// child. Ranks are settled in the order names first appear in the links, following a name's parents
+    /// while they are unsettled; on a cycle that walk stops at the name it started from, which has rank 1
+    /// then, so a cyclic graph gets the reference's ranks too rather than an error.
     /// </summary>
     private void SortBySubjectHierarchy(string ptype, List<StoredRule> rules, List<StoredRule> groupings)
     {
         var sub = FieldIndex(ptype, "sub") ?? 0;
         var dom = FieldIndex(ptype, "dom");
         var parent = new Dictionary<string, string>(StringComparer.Ordinal);
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        var rank = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstSeen = new List<string>();
         foreach (var g in groupings)
         {
             var domain = g.Values.Length > 2 ? g.Values[2] : "";
             var child = domain + "::" + g.Values[0];
             var up = domain + "::" + g.Values[1];
             parent[child] = up;
-            names.Add(child);
-            names.Add(up);
-        }
-        var depth = new Dictionary<string, int>(StringComparer.Ordinal);
-        int Depth(string name, int guard)
-        {
-            if (depth.TryGetValue(name, out var d))
+            foreach (var name in (ReadOnlySpan<string>)[child, up])
             {
-                return d;
+                if (rank.TryAdd(name, 0))
+                {
+                    firstSeen.Add(name);
+                }
             }
-            d = parent.TryGetValue(name, out var p) && guard < 1000 ? Depth(p, guard + 1) + 1 : 0;
-            depth[name] = d;
-            return d;
+            rank[child] = 1;
         }
-        var sorted = rules.Select((r, i) => (Rule: r, Index: i, Depth: Depth((dom is { } di && di < r.Values.Length ? r.Values[di] : "") + "::" + r.Values[sub], 0)))
-            .OrderByDescending(x => x.Depth).ThenBy(x => x.Index).Select(x => x.Rule).ToList();
+        var unsettled = firstSeen.Where(n => rank[n] != 0).ToHashSet(StringComparer.Ordinal);
+        var chain = new Stack<string>();
+        foreach (var start in firstSeen)
+        {
+            if (!unsettled.Remove(start))
+            {
+                continue;
+            }
+            // Iteratively (a long chain of links must not exhaust the stack): up through unsettled
+            // parents, then down again, each name one step (10) below its parent.
+            chain.Push(start);
+            while (unsettled.Remove(parent[chain.Peek()]))
+            {
+                chain.Push(parent[chain.Peek()]);
+            }
+            while (chain.TryPop(out var name))
+            {
+                rank[name] = rank[parent[name]] + 10;
+            }
+        }
+        var sorted = rules.Select((r, i) => (Rule: r, Index: i, Rank: rank.GetValueOrDefault((dom is { } di && di < r.Values.Length ? r.Values[di] : "") + "::" + r.Values[sub])))
+            .OrderByDescending(x => x.Rank).ThenBy(x => x.Index).Select(x => x.Rule).ToList();
         rules.Clear();
         rules.AddRange(sorted);
     }

@@ -15,6 +15,9 @@ internal sealed class ConformanceRunner
 
     private ConformanceRunner(Enforcer enforcer) => _enforcer = enforcer;
 
+    /// <summary>What a check of the loaded model and policy reports (<see cref="Enforcer.Check"/>).</summary>
+    public IReadOnlyList<PolicyError> Check() => _enforcer.Check();
+
     public static ConformanceRunner? Load(JsonElement testCase, out IReadOnlyList<PolicyError> errors)
     {
         var folder = ConformanceSuite.Folder;

@@ -31,7 +31,7 @@ internal static class DifferentialGenerator
     public static readonly string[] Families =
     [
         "acl", "acl-root", "acl-no-users", "acl-no-resources", "rbac", "rbac-resource-roles", "rbac-domains", "rbac-pattern",
-        "deny-override", "allow-and-deny", "priority", "priority-explicit", "keymatch", "keymatch2", "regexmatch",
+        "rbac-deep", "subject-priority", "deny-override", "allow-and-deny", "priority", "priority-explicit", "keymatch", "keymatch2", "regexmatch",
         "globmatch", "abac", "abac-eval", "custom-function", "jurisdiction-tree",
     ];
 
@@ -59,6 +59,8 @@ internal static class DifferentialGenerator
         "rbac-resource-roles" => ResourceRoles(rng, requests),
         "rbac-domains" => RbacDomains(rng, requests),
         "rbac-pattern" => RbacPattern(rng, requests),
+        "rbac-deep" => RbacDeep(rng, requests),
+        "subject-priority" => SubjectPriority(rng, requests),
         "keymatch" => Patterns(rng, requests, "keyMatch",
             ["/foo", "/foo/*", "/foo/bar/*", "/bar*", "/*", "/baz/bar"],
             ["/foo", "/foo/", "/foo/bar", "/foo/bar/baz", "/bar", "/barx/1", "/baz/bar", "/baz"]),
@@ -115,7 +117,10 @@ internal static class DifferentialGenerator
         return new("acl-pairs", Model(tokens, "p = " + tokens, null, Allow, matcher), Lines(rules), requests, []);
     }
 
-    /// <summary>Role links: users to roles, and roles to roles only "downwards" in <see cref="Roles"/> order, so no cycles.</summary>
+    /// <summary>
+    /// Role links: users to roles, roles to roles "downwards" in <see cref="Roles"/> order, and in about
+    /// one case in three a link back up that closes a cycle (the reference loads cyclic graphs and decides on them).
+    /// </summary>
     private static List<string> RoleLinks(Random rng, string ptype = "g")
     {
         var links = new List<string>();
@@ -133,7 +138,58 @@ internal static class DifferentialGenerator
                 links.Add($"{ptype}, {Roles[i]}, {Roles[rng.Next(i + 1, Roles.Length)]}");
             }
         }
+        if (rng.Next(3) == 0)
+        {
+            var lower = rng.Next(0, Roles.Length);
+            links.Add($"{ptype}, {Roles[rng.Next(lower, Roles.Length)]}, {Roles[lower]}");
+        }
         return links;
+    }
+
+    /// <summary>
+    /// A chain of 16 roles, longer than the default depth limit (10), with users joining at any
+    /// point and a few links back down the chain that make cycles: which rule a user reaches, and
+    /// within how many links, is then decided by the depth limit on a cyclic graph.
+    /// </summary>
+    private static DifferentialCase RbacDeep(Random rng, int count)
+    {
+        var chain = Enumerable.Range(0, 16).Select(i => "r" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var rules = Enumerable.Range(0, rng.Next(1, 6)).Select(_ => $"p, {Pick(rng, chain)}, {Pick(rng, Objects)}, {Pick(rng, Actions)}").ToList();
+        rules.AddRange(Enumerable.Range(0, chain.Length - 1).Where(_ => rng.Next(10) > 0).Select(i => $"g, {chain[i]}, {chain[i + 1]}"));
+        for (var i = rng.Next(0, 4); i > 0; i--)
+        {
+            var to = rng.Next(0, chain.Length - 1);
+            rules.Add($"g, {chain[rng.Next(to, chain.Length)]}, {chain[to]}");
+        }
+        rules.AddRange(Users.Select(u => $"g, {u}, {Pick(rng, chain)}"));
+        var subjects = Users.Concat(chain).ToArray();
+        var requests = Enumerable.Range(0, count).Select(_ => AboutARule(rng, PickOrStranger(rng, subjects), rules)).ToList();
+        var model = Model("sub, obj, act", "p = sub, obj, act", "g = _, _", Allow, "g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act");
+        return new("rbac-deep", model, Lines(rules), requests, []);
+    }
+
+    /// <summary>A request by <paramref name="subject"/>, mostly for the object and action of one of the <c>p</c> rules, so that roles decide.</summary>
+    private static object?[] AboutARule(Random rng, string subject, List<string> rules)
+    {
+        var cells = Pick(rng, rules.Where(r => r.StartsWith("p, ", StringComparison.Ordinal)).ToList()).Split(", ");
+        return rng.Next(4) == 0 ? [subject, Pick(rng, Objects), Pick(rng, Actions)] : [subject, cells[2], cells[3]];
+    }
+
+    /// <summary>
+    /// subjectPriority: a rule for a deeper subject wins. Every rule's subject is named by a link (a
+    /// subject no link names ranks as NaN in npm casbin's sort, an order nothing else reproduces).
+    /// </summary>
+    private static DifferentialCase SubjectPriority(Random rng, int count)
+    {
+        var links = RoleLinks(rng);
+        links.AddRange(Users.Select(u => $"g, {u}, {Pick(rng, Roles)}"));
+        var named = links.SelectMany(l => l.Split(", ").Skip(1)).ToHashSet(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var rules = Enumerable.Range(0, rng.Next(2, 14))
+            .Select(_ => $"p, {Pick(rng, named)}, {Pick(rng, Objects)}, {Pick(rng, Actions)}, {(rng.Next(2) == 0 ? "deny" : "allow")}").ToList();
+        rules.AddRange(links);
+        var requests = Enumerable.Range(0, count).Select(_ => AboutARule(rng, PickOrStranger(rng, named), rules)).ToList();
+        var model = Model("sub, obj, act", "p = sub, obj, act, eft", "g = _, _", "subjectPriority(p.eft) || deny", "g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act");
+        return new("subject-priority", model, Lines(rules), requests, []);
     }
 
     private static DifferentialCase Rbac(Random rng, int count, string pdef, string effect, bool withEft, bool priority)

@@ -197,7 +197,7 @@ internal sealed record DataVaultPolicyFolder(
         {
             return loaded.Errors;
         }
-        var errors = loaded.Value.CheckMatchers().ToList();
+        var errors = loaded.Value.Check().ToList();
         var categories = Schema.Fields.Select(f => "cat:" + f.Category).ToHashSet(StringComparer.Ordinal);
         var owners = Schema.Fields.Select(f => "owner:" + f.Department).ToHashSet(StringComparer.Ordinal);
         foreach (var rule in Rules())

@@ -53,14 +53,14 @@ internal static class PolicyCheck
             if (mine.Count == 0)
             {
                 var alone = Enforcer.FromFiles(model, null);
-                errors.AddRange(alone.IsSuccess ? alone.Value.CheckMatchers() : alone.Errors);
+                errors.AddRange(alone.IsSuccess ? alone.Value.Check() : alone.Errors);
                 continue;
             }
             foreach (var policy in mine)
             {
                 var result = Enforcer.FromFiles(model, policy);
                 // A model error would repeat for each of its policies; report it once.
-                var found = result.IsSuccess ? result.Value.CheckMatchers() : result.Errors;
+                var found = result.IsSuccess ? result.Value.Check() : result.Errors;
                 errors.AddRange(found.Where(e => !errors.Contains(e)));
             }
         }

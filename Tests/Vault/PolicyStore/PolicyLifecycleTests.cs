@@ -94,6 +94,27 @@ public sealed class PolicyLifecycleTests
     }
 
     [Fact]
+    public async Task DraftWithARoleCycle_IsInvalidAtTheClosingLink_ThoughTheEngineWouldLoadIt()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        var author = await host.AuthorTokenAsync();
+        var v1 = await host.CallAsync(HttpMethod.Get, "/api/v1/policy/versions/1", author, HttpStatusCode.OK);
+        // policy.csv says a privacy officer inherits the auditor's rules; this closes the loop.
+        var text = v1.GetProperty("policyText").GetString()!.TrimEnd('\n') + "\ng, auditor, privacy_officer\n";
+        var line = text.Split('\n').Length - 1;
+        var id = (await host.CallAsync(HttpMethod.Post, "/api/v1/policy/drafts", author, HttpStatusCode.Created, new { text })).GetProperty("id").GetInt32();
+
+        var validation = await host.CallAsync(HttpMethod.Post, $"/api/v1/policy/drafts/{id}/validate", author, HttpStatusCode.OK);
+
+        Assert.False(validation.GetProperty("valid").GetBoolean());
+        var error = Assert.Single(validation.GetProperty("errors").EnumerateArray());
+        Assert.Equal($"draft-{id}/policy.csv", error.GetProperty("file").GetString());
+        Assert.Equal(line, error.GetProperty("line").GetInt32());
+        Assert.Equal("cycle detected in 'g': privacy_officer -> auditor -> privacy_officer", error.GetProperty("message").GetString());
+        Assert.Equal("policy_invalid", (await host.ProblemAsync(HttpMethod.Post, $"/api/v1/policy/drafts/{id}/submit", author, HttpStatusCode.UnprocessableEntity)).Code);
+    }
+
+    [Fact]
     public async Task Rollback_IsANewVersionEqualToTheOldOne_AfterReview()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 2);
