@@ -9,7 +9,7 @@ namespace DataVault.Tests.Policy;
 /// </summary>
 public sealed class DifferentialDataVaultPolicyTests
 {
-    private static readonly string[] Fidelities = ["none", "exists", "category", "masked", "clear"];
+    private static readonly string[] Fidelities = ["none", "exists", "category", "masked", "clear", "write"];
 
     private const string District = "510107";
     private const string Street = "510107001";
@@ -176,7 +176,7 @@ public sealed class DifferentialDataVaultPolicyTests
             [
                 "draft/policy.csv:2:22: unknown jurisdiction '510107099001' (not in jurisdictions.csv; '*' means everywhere)",
                 "draft/policy.csv:3:4: unknown role 'street_warden' (not in roles.csv)",
-                "draft/policy.csv:4:30: unknown fidelity 'loud' (one of none, exists, category, masked, clear)",
+                "draft/policy.csv:4:30: unknown fidelity 'loud' (one of none, exists, category, masked, clear, write)",
             ],
             errors);
     }
@@ -221,6 +221,13 @@ public sealed class DifferentialDataVaultPolicyTests
     [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "clear", "statistics", false)]
     [InlineData("caseworker", "health", District, OtherGridSameCommunity, "dibao", "exists", "subsidy_eligibility", false)]
     [InlineData("caseworker", "health", District, OtherGridSameCommunity, "chronic_condition", "clear", "health_services", true)]
+    // Writing is its own right: the owner writes dibao for its purpose; a read right, or another purpose, never writes.
+    [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "write", "subsidy_eligibility", true)]
+    [InlineData("caseworker", "civil_affairs", District, OtherGridSameCommunity, "dibao", "write", "elderly_care", false)]
+    [InlineData("caseworker", "health", District, OtherGridSameCommunity, "dibao", "write", "health_services", false)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "phone", "write", "community_service", false)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "phone", "write", "data_collection", true)]
+    [InlineData("community_worker", "", Community, OtherGridSameCommunity, "dibao", "write", "data_collection", false)]
     // L5 community correction: only the statutory departments, for their own purpose.
     [InlineData("caseworker", "public_security", District, OtherGridSameCommunity, "community_correction", "clear", "public_security", false)]
     [InlineData("caseworker", "justice", District, OtherGridSameCommunity, "community_correction", "clear", "community_correction", true)]

@@ -22,6 +22,18 @@ public sealed partial class ChineseTextPunctuationTests
         Assert.True(halfWidth.Count == 0, "half-width punctuation after Chinese:\n" + string.Join('\n', halfWidth));
     }
 
+    [Fact]
+    public void ComposedText_InChinese_UsesFullWidthBrackets_AndColons_InEnglishHalfWidth()
+    {
+        // The portal's "who may see" line and the log's field list are composed from words.
+        var zh = WebText.Zh.Labelled(WebText.Zh.WithNote(WebText.Zh["role_caseworker"], WebText.Zh["dept_health"]), WebText.Zh["fid_clear"]);
+        var en = WebText.En.Labelled(WebText.En.WithNote(WebText.En["role_caseworker"], WebText.En["dept_health"]), WebText.En["fid_clear"]);
+
+        Assert.False(HalfWidthAfterChinese().IsMatch(zh), zh);
+        Assert.Equal($"{WebText.Zh["role_caseworker"]}（{WebText.Zh["dept_health"]}）：{WebText.Zh["fid_clear"]}", zh);
+        Assert.Equal($"{WebText.En["role_caseworker"]} ({WebText.En["dept_health"]}): {WebText.En["fid_clear"]}", en);
+    }
+
     [GeneratedRegex(@"[\u4e00-\u9fff][:,;!?()]")]
     private static partial Regex HalfWidthAfterChinese();
 }

@@ -99,7 +99,7 @@ internal sealed class GrantIssuer(GrantStore store, GrantChains chains, ViewDeci
 
         if (!FidelityNames.TryParse(request.MaxFidelity, out var maxFidelity) || maxFidelity == Fidelity.None)
         {
-            errors["maxFidelity"] = ["one of exists, category, masked, clear"];
+            errors["maxFidelity"] = ["one of exists, category, masked, clear (read rights) or write (the right to change the fields, which reads them clear)"];
         }
         var purpose = purposes.Find(request.Purpose);
         if (purpose is null)

@@ -267,10 +267,10 @@ internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbCo
         return new PolicyImpactWindow(line, rule.Text.Trim(), window.From, window.Until, state, summary);
     }
 
-    /// <summary>The highest fidelity the enforcer allows, tried from <c>clear</c> down (as <see cref="ViewDecider"/>).</summary>
+    /// <summary>The highest fidelity the enforcer allows, tried from <c>write</c> down (as <see cref="ViewDecider"/>).</summary>
     public static Fidelity Highest(Enforcer enforcer, string role, string callerJurisdiction, string department, string residentJurisdiction, FieldDefinition field, string purpose)
     {
-        foreach (var fidelity in FidelityNames.Served)
+        foreach (var fidelity in FidelityNames.Rights)
         {
             if (enforcer.Enforce(role, callerJurisdiction, department, residentJurisdiction, field.Key, field.Level.ToString(), fidelity.Name(), purpose))
             {

@@ -26,21 +26,22 @@ public sealed record ResidentWriteResult(string Id, int Version, IReadOnlyList<s
 
 /// <summary>
 /// <c>POST /api/v1/residents</c> and <c>PATCH /api/v1/residents/{id}</c>. A write needs, for the stated
-/// purpose, <c>clear</c> held on every field it writes at the resident's jurisdiction (policy, grants:
-/// the same <see cref="AccessResolver"/> as reads), and the resident's community within the caller's
+/// purpose, <c>write</c> held on every field it writes at the resident's jurisdiction (a policy line or a
+/// grant that says <c>write</c>; <c>clear</c> is a read right and never writes; the same
+/// <see cref="AccessResolver"/> as reads), and the resident's community within the caller's
 /// jurisdiction. Each write appends an access-log entry (action <c>write</c>, the keys written at
 /// fidelity <c>write</c>) before the response.
 /// </summary>
 internal static partial class ResidentWriteEndpoints
 {
-    public const string WriteFidelity = "write";
+    public static readonly string WriteFidelity = Fidelity.Write.Name();
 
     public static RouteGroupBuilder MapResidentWriteEndpoints(this RouteGroupBuilder residents)
     {
         residents.MapPost("", CreateAsync)
             .WithName("CreateResident")
             .WithSummary("Register a resident (collect once): 201 with Location, ETag and the caller's view.")
-            .WithDescription("Body `{\"fields\":{key:value}}`, validated against the resident schema (unknown fields refused). The caller must hold `clear` on every field written, for the purpose, at the resident's jurisdiction, and the community must be within the caller's jurisdiction, else 403 naming the fields. An ID number already stored is 409 `resident_exists` (with `existingId` only when that resident is within the caller's reach); POST never updates. At most ResidentApi:CreatesPerMinute (default 30) per caller; beyond, 429 `rate_limited` with Retry-After.")
+            .WithDescription("Body `{\"fields\":{key:value}}`, validated against the resident schema (unknown fields refused). The caller must hold `write` on every field written (a policy line or grant saying `write`; a read right such as `clear` never writes), for the purpose, at the resident's jurisdiction, and the community must be within the caller's jurisdiction, else 403 naming the fields. An ID number already stored is 409 `resident_exists` (with `existingId` only when that resident is within the caller's reach); POST never updates. At most ResidentApi:CreatesPerMinute (default 30) per caller; beyond, 429 `rate_limited` with Retry-After.")
             .WithMetadata(LimitedAction.Create)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -50,7 +51,7 @@ internal static partial class ResidentWriteEndpoints
         residents.MapPatch("/{id}", UpdateAsync)
             .WithName("UpdateResident")
             .WithSummary("Change some fields of a resident, only if unchanged since read (If-Match: the ETag of GET).")
-            .WithDescription("Body `{\"fields\":{key:value|null}}`; null clears a field that is not required. If-Match is required (428 `precondition_required`); a stale ETag is 412 `precondition_failed`, never a silent overwrite. Same write rule as create (403 naming the fields); a resident outside reach is 404. Returns the changed field keys, the new ETag and the caller's view.")
+            .WithDescription("Body `{\"fields\":{key:value|null}}`; null clears a field that is not required. If-Match is required (428 `precondition_required`); a stale ETag is 412 `precondition_failed`, never a silent overwrite. Same write rule as create: `write` held on every field changed (403 naming the fields); a resident outside reach is 404. Returns the changed field keys, the new ETag and the caller's view.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -187,7 +188,7 @@ internal static partial class ResidentWriteEndpoints
         {
             return all.Contains("community") ? all : ["community", .. all];
         }
-        return [.. all.Where(k => access.Find(k)?.Held != Fidelity.Clear)];
+        return [.. all.Where(k => access.Find(k)?.Writable != true)];
     }
 
     /// <summary>409, naming the existing resident only when the caller could read it anyway (otherwise this would be an oracle for ids).</summary>

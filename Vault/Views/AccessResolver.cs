@@ -94,14 +94,16 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
     }
 
     /// <summary>
-    /// A field as served: an L4+ field held in the clear is served masked (its clear value leaves only
-    /// through a logged reveal), except under break-glass, which is itself the logged emergency access.
+    /// A field as served: a writable field reads as clear; an L4+ field held in the clear is served
+    /// masked (its clear value leaves only through a logged reveal), except under break-glass, which is
+    /// itself the logged emergency access.
     /// </summary>
     public static FieldAccess Access(FieldDefinition field, Fidelity held, RightSource source)
     {
-        var served = held == Fidelity.Clear && field.Level >= SensitivityLevel.L4 && source != RightSource.BreakGlass
+        var readable = held.Readable();
+        var served = readable == Fidelity.Clear && field.Level >= SensitivityLevel.L4 && source != RightSource.BreakGlass
             ? Fidelity.Masked
-            : held;
+            : readable;
         return new FieldAccess(field, served, held, source);
     }
 

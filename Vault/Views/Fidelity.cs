@@ -4,6 +4,8 @@ namespace DataVault.Vault.Views;
 /// How much of a field's value a caller is served, lowest first (DESIGN.md, "Views"):
 /// <c>none</c> (absent) &lt; <c>exists</c> (whether a value is recorded) &lt; <c>category</c> (its class)
 /// &lt; <c>masked</c> (its masking rule) &lt; <c>clear</c>. The names are the ones policy lines use.
+/// <c>write</c> sits above <c>clear</c>: the right to change the field (issue 15, item 3). It is never
+/// served (a view shows a writable field as clear), and a read right, however high, never writes.
 /// </summary>
 public enum Fidelity
 {
@@ -12,6 +14,7 @@ public enum Fidelity
     Category = 2,
     Masked = 3,
     Clear = 4,
+    Write = 5,
 }
 
 public static class FidelityNames
@@ -24,6 +27,7 @@ public static class FidelityNames
         Fidelity.Category => "category",
         Fidelity.Masked => "masked",
         Fidelity.Clear => "clear",
+        Fidelity.Write => "write",
         _ => throw new ArgumentOutOfRangeException(nameof(fidelity)),
     };
 
@@ -36,11 +40,18 @@ public static class FidelityNames
             "category" => Fidelity.Category,
             "masked" => Fidelity.Masked,
             "clear" => Fidelity.Clear,
+            "write" => Fidelity.Write,
             _ => (Fidelity)(-1),
         };
         return (int)fidelity >= 0;
     }
 
-    /// <summary>The fidelities a view can serve, highest first: the order a decision tries them in.</summary>
+    /// <summary>The fidelities a view can serve, highest first.</summary>
     public static readonly IReadOnlyList<Fidelity> Served = [Fidelity.Clear, Fidelity.Masked, Fidelity.Category, Fidelity.Exists];
+
+    /// <summary>Every right a policy line or grant can give, highest first: the order a decision tries them in.</summary>
+    public static readonly IReadOnlyList<Fidelity> Rights = [Fidelity.Write, .. Served];
+
+    /// <summary>What a right lets a read see: <c>write</c> reads as <c>clear</c>.</summary>
+    public static Fidelity Readable(this Fidelity held) => held == Fidelity.Write ? Fidelity.Clear : held;
 }

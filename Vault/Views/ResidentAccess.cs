@@ -12,13 +12,17 @@ public enum RightSource
 }
 
 /// <summary>
-/// One field of a view: the fidelity served on a read, and the highest fidelity the caller holds.
-/// They differ only for L4 and L5 fields held in the clear: a read serves those masked, and the clear
-/// value leaves only through a logged, reasoned reveal (DESIGN.md, "Field classification", L4).
+/// One field of a view: the fidelity served on a read, and the highest right the caller holds.
+/// They differ for a writable field (served clear) and for L4 and L5 fields held in the clear: a read
+/// serves those masked, and the clear value leaves only through a logged, reasoned reveal (DESIGN.md,
+/// "Field classification", L4).
 /// </summary>
 public sealed record FieldAccess(FieldDefinition Field, Fidelity Served, Fidelity Held, RightSource Source)
 {
-    public bool Revealable => Held == Fidelity.Clear && Served < Fidelity.Clear;
+    public bool Revealable => Held >= Fidelity.Clear && Served < Fidelity.Clear;
+
+    /// <summary>May the caller change this field? Only a <c>write</c> right says so; <c>clear</c> is a read right.</summary>
+    public bool Writable => Held == Fidelity.Write;
 }
 
 /// <summary>

@@ -37,7 +37,7 @@ internal sealed class FieldRights
 /// <summary>
 /// Decides, under the current policy, the highest fidelity the policy allows a caller for each field
 /// of a resident in a given jurisdiction, for a purpose: for every field it asks the enforcer for
-/// <c>clear</c>, then <c>masked</c>, <c>category</c> and <c>exists</c>, and keeps the first allowed.
+/// <c>write</c>, then <c>clear</c>, <c>masked</c>, <c>category</c> and <c>exists</c>, and keeps the first allowed.
 /// A decision depends only on (role, caller jurisdiction, department, resident jurisdiction,
 /// purpose), so it is made once per policy version and cached on the snapshot.
 /// </summary>
@@ -61,7 +61,7 @@ internal sealed class ViewDecider(PolicyRuntime policy, ResidentSchema schema)
         var result = new Fidelity[fields.Count];
         for (var i = 0; i < fields.Count; i++)
         {
-            foreach (var fidelity in FidelityNames.Served)
+            foreach (var fidelity in FidelityNames.Rights)
             {
                 if (Allows(snapshot, key, fields[i], fidelity))
                 {

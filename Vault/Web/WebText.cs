@@ -174,6 +174,8 @@ internal sealed class WebText
         ["fid_masked"] = ("部分遮挡", "partly hidden"),
         ["fid_category"] = ("只看类别", "the category only"),
         ["fid_exists"] = ("只知道是否填写", "only whether it is filled in"),
+        ["fid_write"] = ("修改", "changed"),
+        ["and_may_change"] = ("，并可修改", ", and may change it"),
         ["for_purpose"] = ("用于", "for"),
         ["verified"] = ("已验证", "Verified"),
         ["not_verified"] = ("未能验证", "Not verified"),
@@ -210,6 +212,12 @@ internal sealed class WebText
 
     /// <summary>Chinese or English of a pair that comes from data (field labels, purposes).</summary>
     public string Pick(string zh, string en) => English ? en : zh;
+
+    /// <summary>"text (note)" in English, "text（note）" in Chinese: full-width brackets, no space.</summary>
+    public string WithNote(string text, string note) => English ? $"{text} ({note})" : $"{text}（{note}）";
+
+    /// <summary>"label: value" in English, "label：value" in Chinese.</summary>
+    public string Labelled(string label, string value) => English ? $"{label}: {value}" : $"{label}：{value}";
 
     public static bool HasKey(string key) => Words.ContainsKey(key);
 

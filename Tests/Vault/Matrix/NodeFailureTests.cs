@@ -29,7 +29,8 @@ public sealed class NodeFailureTests
     private const string Community = "510107004003";
     private const string District = "510107";
     private const string ClientId = "node-failure-test";
-    private const string Purpose = "community_service";
+    // Reads and writes: a community worker writes the fields it collects (policy.csv says write) for data collection.
+    private const string Purpose = "data_collection";
     private const string NodeB = "datavault-node-b";
     private const int ReadersPerNode = 3;
     private const int WrittenPerNode = 20;

@@ -67,7 +67,6 @@ public sealed class HarvestingLimitsTests
     public async Task Creates_BeyondThePerCallerLimit_Are429_SoA409CannotBeAskedForEveryIdNumber()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1, Settings(("ResidentApi:CreatesPerMinute", "2")));
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
 
         using var created = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 1));

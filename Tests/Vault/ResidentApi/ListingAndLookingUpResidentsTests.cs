@@ -29,7 +29,6 @@ public sealed class ListingAndLookingUpResidentsTests
     public async Task Paging_ResidentsInsertedBetweenPages_NeitherRepeatNorShift()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 12);
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         using var first = await host.GetAsync($"/api/v1/residents?community={ApiTestHost.CommunityY}&limit=4", token, Service);
         var page = await ApiTestHost.JsonAsync(first, HttpStatusCode.OK);

@@ -8,7 +8,6 @@ using DataVault.Vault.AccessLog;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Storage;
-using DataVault.Vault.Views;
 using Microsoft.EntityFrameworkCore;
 
 namespace DataVault.Tests.Vault.ResidentApi;
@@ -18,19 +17,8 @@ internal static class ResidentApiTestKit
 {
     public const string Service = "community_service";
 
-    /// <summary>
-    /// The shipped policy lets no role hold name and ID number in the clear, so nobody can register a
-    /// resident with it. Tests that create residents publish one more line: community workers hold
-    /// identity fields in the clear for community services (ID number stays served masked: L4).
-    /// </summary>
-    public static void AllowCommunityWorkersToRegister(this ApiTestHost host)
-    {
-        var runtime = host.Get<PolicyRuntime>();
-        var current = runtime.Current;
-        var published = runtime.Publish("test-register", current.ModelText,
-            current.PolicyText + "\np, community_worker, *, *, cat:identity, clear, community_service\n", DateTimeOffset.UtcNow);
-        Assert.True(published.IsSuccess);
-    }
+    /// <summary>The purpose a community registers and corrects its residents under: its policy lines say <c>write</c> (policy.csv).</summary>
+    public const string Collection = "data_collection";
 
     /// <summary>A valid GB 11643 ID number for a made-up person (district 510107, born 1980-01-01).</summary>
     public static string IdNumber(int serial)
@@ -57,10 +45,10 @@ internal static class ResidentApiTestKit
         ["address"] = address ?? "四川省成都市武侯区玉林街道测试小区1栋",
     };
 
-    public static Task<HttpResponseMessage> CreateAsync(this ApiTestHost host, string token, Dictionary<string, object?> fields, string purpose = Service) =>
+    public static Task<HttpResponseMessage> CreateAsync(this ApiTestHost host, string token, Dictionary<string, object?> fields, string purpose = Collection) =>
         host.SendAsync(HttpMethod.Post, "/api/v1/residents", token, purpose, new { fields });
 
-    public static Task<HttpResponseMessage> PatchAsync(this ApiTestHost host, string token, string id, string? ifMatch, Dictionary<string, object?> fields, string purpose = Service) =>
+    public static Task<HttpResponseMessage> PatchAsync(this ApiTestHost host, string token, string id, string? ifMatch, Dictionary<string, object?> fields, string purpose = Collection) =>
         host.SendAsync(HttpMethod.Patch, $"/api/v1/residents/{id}", token, purpose, new { fields },
             r => { if (ifMatch is not null) { r.Headers.TryAddWithoutValidation("If-Match", ifMatch); } });
 

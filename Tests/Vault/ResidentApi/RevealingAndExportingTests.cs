@@ -90,7 +90,6 @@ public sealed class RevealingAndExportingTests
     public async Task Export_FormulaInjectedThroughAField_IsNeutralised_BomAttachmentExistsAsYesNo()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 3);
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         const string Formula = "=cmd|' /C calc'!A0";
         using var created = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 9, address: Formula));

@@ -12,7 +12,6 @@ public sealed class WritingResidentsTests
     public async Task Create_Valid_201WithLocationETagAndView_LoggedAsWrite()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var fields = NewResident(ApiTestHost.CommunityY, 1);
 
@@ -30,7 +29,7 @@ public sealed class WritingResidentsTests
         Assert.Equal(fields["phone"], stored.Values["phone"]);
         var write = Assert.Single(await host.LogRowsAsync(), r => r.ResidentId == id && r.Action == "write");
         Assert.Equal("address=write;community=write;id_number=write;name=write;phone=write", write.Fields);
-        Assert.Equal(Service, write.Purpose);
+        Assert.Equal(Collection, write.Purpose);
     }
 
     [Fact]
@@ -69,7 +68,6 @@ public sealed class WritingResidentsTests
     public async Task Create_SameIdNumber_409_NeverADuplicate_IdOnlyWithinReach()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var otherWorker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.OtherCommunity);
         using var first = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 2));
@@ -97,7 +95,6 @@ public sealed class WritingResidentsTests
     public async Task Create_Invalid_400WithFieldKeysAndReasons_NoValues_NothingStored()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
-        host.AllowCommunityWorkersToRegister();
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var fields = NewResident(ApiTestHost.CommunityY, 3);
         fields["phone"] = "12345-secret-phone";
@@ -121,7 +118,7 @@ public sealed class WritingResidentsTests
     }
 
     [Fact]
-    public async Task Create_WithoutClearOnEveryField_403NamingTheFields()
+    public async Task Create_WithoutWriteOnEveryField_403NamingTheFields_AReadRightNeverWrites()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
@@ -130,10 +127,15 @@ public sealed class WritingResidentsTests
 
         using var response = await host.CreateAsync(token, fields);
         using var outside = await host.CreateAsync(token, NewResident(ApiTestHost.OtherCommunity, 5));
+        // For community service the worker reads contact and address clear, but may write none of it.
+        using var readOnly = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 6), Service);
 
+        // Health owns chronic_condition: the community collects identity, contact and address, not it.
         var problem = await ApiTestHost.JsonAsync(response, HttpStatusCode.Forbidden);
-        Assert.Equal(["chronic_condition", "id_number", "name"], problem.GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["chronic_condition"], problem.GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
         Assert.Contains("community", (await ApiTestHost.JsonAsync(outside, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["address", "community", "id_number", "name", "phone"],
+            (await ApiTestHost.JsonAsync(readOnly, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
         Assert.DoesNotContain(await host.LogRowsAsync(), r => r.Action == "write");
     }
 
@@ -169,17 +171,18 @@ public sealed class WritingResidentsTests
     }
 
     [Fact]
-    public async Task Patch_FieldWithoutClearRight_403_RequiredFieldCleared_400()
+    public async Task Patch_FieldWithoutWriteRight_403_RequiredFieldCleared_400()
     {
         await using var host = await ApiTestHost.StartAsync(perCommunity: 2);
         var resident = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
         var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var etag = $"\"{resident.Version}\"";
 
-        using var name = await host.PatchAsync(token, resident.Id, etag, new() { ["name"] = "改名" });
+        using var dibao = await host.PatchAsync(token, resident.Id, etag, new() { ["dibao"] = true, ["phone"] = "13911112222" });
         using var cleared = await host.PatchAsync(token, resident.Id, etag, new() { ["community"] = null });
 
-        Assert.Equal(["name"], (await ApiTestHost.JsonAsync(name, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
+        // Civil affairs owns dibao; the phone alone would have been allowed, and is not written either.
+        Assert.Equal(["dibao"], (await ApiTestHost.JsonAsync(dibao, HttpStatusCode.Forbidden)).GetProperty("fields").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("community", (await ApiTestHost.JsonAsync(cleared, HttpStatusCode.BadRequest)).GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal(resident.Version, (await host.StoredResidentsAsync()).Single(r => r.Id == resident.Id).Version);
     }

@@ -26,7 +26,7 @@ internal sealed class DraftsModel(PolicyStoreService store, PolicyRuntime policy
 
     public static IReadOnlyList<string> Departments => UnitRoles.Departments;
 
-    public static IReadOnlyList<string> Fidelities => ["none", "exists", "category", "masked", "clear"];
+    public static IReadOnlyList<string> Fidelities => DataVaultPolicyFolder.Fidelities;
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 

@@ -20,12 +20,13 @@ internal sealed class IndexModel(ResidentLink link, MyData data, WhoMaySee who) 
     /// <summary>"community workers: partly hidden, for elderly care, subsidies".</summary>
     public string Describe(Viewer v, string level)
     {
-        var who = T["role_" + v.Role] + (v.Department is null ? "" : $"({T["dept_" + v.Department]})");
+        var who = v.Department is null ? T["role_" + v.Role] : T.WithNote(T["role_" + v.Role], T["dept_" + v.Department]);
         // L4 and above are never served in the clear by a read (AccessResolver): only by a logged reveal.
-        var how = v.Fidelity == Fidelity.Clear && Enum.TryParse<SensitivityLevel>(level, out var l) && l >= SensitivityLevel.L4
+        var readable = v.Fidelity.Readable();
+        var how = (readable == Fidelity.Clear && Enum.TryParse<SensitivityLevel>(level, out var l) && l >= SensitivityLevel.L4
             ? T["clear_with_reason"]
-            : T["fid_" + v.Fidelity.Name()];
+            : T["fid_" + readable.Name()]) + (v.Fidelity == Fidelity.Write ? T["and_may_change"] : "");
         var purposes = string.Join(T.English ? ", " : "、", v.Purposes.Select(p => T.Pick(p.LabelZh, p.LabelEn)));
-        return $"{who}:{how}({T["for_purpose"]} {purposes})";
+        return T.Labelled(who, T.WithNote(how, $"{T["for_purpose"]} {purposes}"));
     }
 }
