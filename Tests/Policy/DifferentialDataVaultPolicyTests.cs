@@ -182,6 +182,25 @@ public sealed class DifferentialDataVaultPolicyTests
     }
 
     [Fact]
+    public void Check_WriteLineWithoutTheWriteRung_IsAnErrorAtItsFidelityCell()
+    {
+        RequirePolicy();
+        var (folder, loadErrors) = DataVault.Vault.PolicyFiles.DataVaultPolicyFolder.Load(DataVaultPolicy.Folder);
+        Assert.Empty(loadErrors);
+        // A policy written before write was a right of its own: its ladder ends at clear.
+        const string draft = """
+            g4, masked, clear
+            p, community_worker, *, *, phone, write, data_collection
+            """;
+
+        var errors = folder!.WithPolicy(draft, policyPath: "draft/policy.csv").Check().Select(e => e.ToString()).ToList();
+        var mended = folder.WithPolicy(draft + "\ng4, clear, write\n", policyPath: "draft/policy.csv").Check();
+
+        Assert.Equal(["draft/policy.csv:2:35: a 'write' line needs the fidelity order line 'g4, clear, write' (whoever writes a field reads it)"], errors);
+        Assert.Empty(mended);
+    }
+
+    [Fact]
     public void Enforce_RuleScopedToOneCommunity_ReachesOnlyResidentsThere()
     {
         var policy = RequirePolicy();

@@ -200,6 +200,7 @@ internal sealed record DataVaultPolicyFolder(
         var errors = loaded.Value.Check().ToList();
         var categories = Schema.Fields.Select(f => "cat:" + f.Category).ToHashSet(StringComparer.Ordinal);
         var owners = Schema.Fields.Select(f => "owner:" + f.Department).ToHashSet(StringComparer.Ordinal);
+        var writeOnTheLadder = loaded.Value.GetNamedGroupingPolicy("g4").Any(g => g is ["clear", "write", ..]);
         foreach (var rule in Rules())
         {
             var columns = CellColumns(rule.Text);
@@ -232,6 +233,12 @@ internal sealed record DataVaultPolicyFolder(
             if (rule.Role == "caseworker" && rule.Department == "*")
             {
                 Fail(3, "a department caseworker rule must name its department");
+            }
+            // Without the top rung of the fidelity order a write line would not let its holder read
+            // the field it writes; a policy from before write was a right of its own lacks it.
+            if (rule.Fidelity == "write" && !writeOnTheLadder)
+            {
+                Fail(5, "a 'write' line needs the fidelity order line 'g4, clear, write' (whoever writes a field reads it)");
             }
             // A `none` line grants nothing: it is how a privacy officer records an explicit denial (coverage).
             if (isField && definition.Level == SensitivityLevel.L5 && rule.Department == "*" && rule.Fidelity != "none")
