@@ -88,18 +88,7 @@ public static class OwnerOnlyFiles
     public static bool CreateCompleteOrKeepExisting(string path, ReadOnlySpan<byte> content)
     {
         // Created 0700 when missing; an existing folder (an operator's choice) is left as it is.
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(directory))
-        {
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(directory);
-            }
-            else
-            {
-                Directory.CreateDirectory(directory, Directory0700);
-            }
-        }
+        CreateDirectory0700(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         try
         {
@@ -151,16 +140,25 @@ public static class OwnerOnlyFiles
     /// <summary>Creates <paramref name="path"/> as 0700, or tightens it to 0700 when it exists.</summary>
     public static void EnsureDirectory(string path)
     {
+        CreateDirectory0700(path);
+        Tighten(path, Directory0700);
+    }
+
+    /// <summary>Creates <paramref name="path"/> as 0700 when it is missing (on Windows, with inherited ACLs); an existing one is left as it is.</summary>
+    private static void CreateDirectory0700(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return;
+        }
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(path);
-            return;
         }
-        if (!Directory.Exists(path))
+        else
         {
             Directory.CreateDirectory(path, Directory0700);
         }
-        Tighten(path, Directory0700);
     }
 
     private static void Tighten(string path, UnixFileMode mode)

@@ -37,7 +37,7 @@ internal sealed record DataVaultPolicyFolder(
     public const string Everywhere = "*";
 
     /// <summary>The fidelities a rule may grant, lowest first (DESIGN.md, "Views").</summary>
-    public static readonly IReadOnlyList<string> Fidelities = ["none", "exists", "category", "masked", "clear", "write"];
+    public static readonly IReadOnlyList<string> Fidelities = [.. Enum.GetValues<Views.Fidelity>().Order().Select(Views.FidelityNames.Name)];
 
     /// <summary>The role codes of roles.csv (<see cref="RoleLevels"/>: the jurisdiction kind each is held at; <see cref="DepartmentRoles"/>: those held with a department).</summary>
     public IReadOnlySet<string> Roles { get; } = RoleLevels.Keys.ToHashSet(StringComparer.Ordinal);

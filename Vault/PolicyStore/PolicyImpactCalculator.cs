@@ -267,18 +267,9 @@ internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbCo
         return new PolicyImpactWindow(line, rule.Text.Trim(), window.From, window.Until, state, summary);
     }
 
-    /// <summary>The highest fidelity the enforcer allows, tried from <c>write</c> down (as <see cref="ViewDecider"/>).</summary>
-    public static Fidelity Highest(Enforcer enforcer, string role, string callerJurisdiction, string department, string residentJurisdiction, FieldDefinition field, string purpose)
-    {
-        foreach (var fidelity in FidelityNames.Rights)
-        {
-            if (enforcer.Enforce(role, callerJurisdiction, department, residentJurisdiction, field.Key, field.Level.ToString(), fidelity.Name(), purpose))
-            {
-                return fidelity;
-            }
-        }
-        return Fidelity.None;
-    }
+    /// <summary>The highest right the enforcer gives, decided as a read decides it (<see cref="ViewDecider.Highest"/>).</summary>
+    public static Fidelity Highest(Enforcer enforcer, string role, string callerJurisdiction, string department, string residentJurisdiction, FieldDefinition field, string purpose) =>
+        ViewDecider.Highest(enforcer, new ViewKey(role, callerJurisdiction, department, residentJurisdiction, purpose), field);
 
     /// <summary>The purposes named by rules the role holds (itself or inherited) for the department or <c>*</c>.</summary>
     private static IEnumerable<string> PurposesFor(Enforcer enforcer, string role, string department)

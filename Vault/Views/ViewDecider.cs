@@ -1,3 +1,4 @@
+using DataVault.Policy;
 using DataVault.Vault.Api;
 using DataVault.Vault.Schema;
 
@@ -51,9 +52,21 @@ internal sealed class ViewDecider(PolicyRuntime policy, ResidentSchema schema)
         return snapshot.Decisions.GetOrAdd(key, static (k, state) => state.Self.Compute(state.Snapshot, k), (Self: this, Snapshot: snapshot));
     }
 
-    /// <summary>The policy's decision for one field at one fidelity, exactly as the model says it (no caching).</summary>
-    public static bool Allows(PolicySnapshot snapshot, in ViewKey key, FieldDefinition field, Fidelity fidelity) =>
-        snapshot.Enforcer.Enforce(key.Role, key.CallerJurisdiction, key.Department, key.ResidentJurisdiction, field.Key, field.Level.ToString(), fidelity.Name(), key.Purpose);
+    /// <summary>
+    /// The highest right the policy gives one field, exactly as the model says it (no caching): each
+    /// right asked of the enforcer from <c>write</c> down, the first allowed kept.
+    /// </summary>
+    public static Fidelity Highest(Enforcer enforcer, in ViewKey key, FieldDefinition field)
+    {
+        foreach (var fidelity in FidelityNames.Rights)
+        {
+            if (enforcer.Enforce(key.Role, key.CallerJurisdiction, key.Department, key.ResidentJurisdiction, field.Key, field.Level.ToString(), fidelity.Name(), key.Purpose))
+            {
+                return fidelity;
+            }
+        }
+        return Fidelity.None;
+    }
 
     private FieldRights Compute(PolicySnapshot snapshot, ViewKey key)
     {
@@ -61,14 +74,7 @@ internal sealed class ViewDecider(PolicyRuntime policy, ResidentSchema schema)
         var result = new Fidelity[fields.Count];
         for (var i = 0; i < fields.Count; i++)
         {
-            foreach (var fidelity in FidelityNames.Rights)
-            {
-                if (Allows(snapshot, key, fields[i], fidelity))
-                {
-                    result[i] = fidelity;
-                    break;
-                }
-            }
+            result[i] = Highest(snapshot.Enforcer, key, fields[i]);
         }
         return new FieldRights(result, fields);
     }
