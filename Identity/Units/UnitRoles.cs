@@ -56,4 +56,17 @@ public static partial class UnitRoles
     /// <summary>The <see cref="UnitClaims.Unit"/> value for a unit.</summary>
     public static string UnitName(string role, string jurisdiction, string? department) =>
         department is null ? $"{role}@{jurisdiction}" : $"{role}:{department}@{jurisdiction}";
+
+    /// <summary>The inverse of <see cref="UnitName"/>: <c>role@jurisdiction</c> or <c>role:department@jurisdiction</c>; null when it is neither.</summary>
+    public static (string Role, string Jurisdiction, string? Department)? ParseUnitName(string unit)
+    {
+        var at = unit.LastIndexOf('@');
+        if (at <= 0 || at == unit.Length - 1)
+        {
+            return null;
+        }
+        var head = unit[..at];
+        var colon = head.IndexOf(':');
+        return colon < 0 ? (head, unit[(at + 1)..], null) : (head[..colon], unit[(at + 1)..], head[(colon + 1)..]);
+    }
 }

@@ -485,6 +485,23 @@ public sealed partial class Enforcer
         return new EnforceResult(decision.Allowed, rule, null);
     }
 
+    /// <summary>
+    /// Every rule whose matcher holds for the request, in rule order, whatever its effect: what a
+    /// privacy officer asks when a decision is explained (the reference's <c>enforceEx</c> names only the
+    /// first). Empty when none matches or the request cannot be evaluated (see <see cref="EnforceEx"/>
+    /// for the error).
+    /// </summary>
+    public IReadOnlyList<PolicyRule> MatchingRules(params object?[] request)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        var matches = new List<int>();
+        if (Decide(snapshot, DefaultContext, request, matches).Error is not null || !snapshot.Policies.TryGetValue(DefaultContext.PType, out var set))
+        {
+            return [];
+        }
+        return [.. matches.Select(i => set.Rules[i]).Select(r => new PolicyRule(DefaultContext.PType, r.Values, r.File, r.Line > 0 ? r.Line : null))];
+    }
+
     /// <summary>Decides many requests against one snapshot (all see the same policy).</summary>
     public bool[] BatchEnforce(IReadOnlyList<object?[]> requests)
     {
@@ -507,7 +524,9 @@ public sealed partial class Enforcer
         Indeterminate,
     }
 
-    private static Decision Decide(Snapshot snapshot, EnforceContext context, object?[] request)
+    // matches: when given, every matching rule's index is added to it and the effect does not stop
+    // the walk (the decision returned is then meaningless).
+    private static Decision Decide(Snapshot snapshot, EnforceContext context, object?[] request, List<int>? matches = null)
     {
         if (!snapshot.Enabled)
         {
@@ -539,7 +558,7 @@ public sealed partial class Enforcer
             }
             ctx.Roles = snapshot;
             ctx.BeginRequest(plan.Matcher.SiteCount);
-            return Evaluate(plan, ctx);
+            return Evaluate(plan, ctx, matches);
         }
         catch (MatcherException e)
         {
@@ -573,7 +592,7 @@ public sealed partial class Enforcer
         return null;
     }
 
-    private static Decision Evaluate(DecisionPlan plan, EvalContext ctx)
+    private static Decision Evaluate(DecisionPlan plan, EvalContext ctx, List<int>? matches)
     {
         var pTokens = plan.PTokens;
         var matcher = plan.Matcher;
@@ -613,6 +632,11 @@ public sealed partial class Enforcer
             ctx.Rule = values;
             if (!IsMatch(matcher.Evaluate(ctx)))
             {
+                continue;
+            }
+            if (matches is not null)
+            {
+                matches.Add(i);
                 continue;
             }
             var eft = eftIndex < 0 ? Effect.Allow : values[eftIndex] switch

@@ -76,6 +76,40 @@ public sealed class EnforcerBehaviourTests
     }
 
     [Fact]
+    public void MatchingRules_ListsEveryMatchInRuleOrder_WithLines()
+    {
+        // A deny-override model: enforceEx stops at the first deny; MatchingRules goes on and lists
+        // the allow and the deny that both match, in file order.
+        const string model = """
+            [request_definition]
+            r = sub, obj, act
+            [policy_definition]
+            p = sub, obj, act, eft
+            [role_definition]
+            g = _, _
+            [policy_effect]
+            e = !some(where (p.eft == deny))
+            [matchers]
+            m = g(r.sub, p.sub) && r.obj == p.obj && r.act == p.act
+            """;
+        const string policy = """
+            p, alice, data1, read, allow
+            p, reader, data1, read, deny
+            p, bob, data1, read, allow
+            p, reader, data1, write, allow
+            g, alice, reader
+            """;
+        var enforcer = Enforcer.FromText(model, policy).Value;
+
+        var matches = enforcer.MatchingRules("alice", "data1", "read");
+
+        Assert.Equal([(1, "alice"), (2, "reader")], matches.Select(r => (r.Line ?? 0, r.Values[0])));
+        Assert.False(enforcer.Enforce("alice", "data1", "read"));
+        Assert.Empty(enforcer.MatchingRules("carol", "data1", "read"));
+        Assert.Empty(enforcer.MatchingRules("alice", "data1")); // a request of the wrong size matches nothing
+    }
+
+    [Fact]
     public void AddFunction_CustomMatcherFunction_IsCalled()
     {
         var model = PolicyFiles.RbacModel.Replace("r.obj == p.obj", "sameTenant(r.obj, p.obj)", StringComparison.Ordinal);

@@ -156,4 +156,30 @@ public sealed class PolicyVerbsTests
         Assert.Equal(0, exit);
         Assert.Equal("false\nno rule matched\n", output);
     }
+
+    [Fact]
+    public async Task ExplainField_AgainstThePolicyFolder_MarksTheDecidingLine_AndSaysWhyARefusal()
+    {
+        var folder = DataVaultPolicy.Folder;
+        var lines = await File.ReadAllLinesAsync(Path.Combine(folder, "policy.csv"), TestContext.Current.CancellationToken);
+        var line = Array.IndexOf(lines, "p, auditor, *, *, cat:jurisdiction, clear, audit") + 1;
+
+        var (exit, output, _) = await RunAsync("", "explain-field", "--policies", folder, "--role", "privacy_officer", "--jurisdiction", "510107",
+            "--resident-jurisdiction", "510107001001", "--field", "community", "--purpose", "audit");
+        var (farExit, far, _) = await RunAsync("", "explain-field", "--policies", folder, "--role", "community_worker", "--jurisdiction", "510107001001",
+            "--resident-jurisdiction", "510107001002", "--field", "phone", "--purpose", "community_service");
+        var (badExit, _, badError) = await RunAsync("", "explain-field", "--policies", folder, "--role", "community_worker", "--jurisdiction", "510107001001",
+            "--resident-jurisdiction", "510107001001", "--field", "no_such_field", "--purpose", "community_service");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("right: clear; a read serves: clear", output, StringComparison.Ordinal);
+        // The privacy officer reaches the auditor's line through the role link, which is named with its line.
+        Assert.Contains($"* {Path.Combine(folder, "policy.csv")}:{line}: p, auditor, *, *, cat:jurisdiction, clear, audit", output, StringComparison.Ordinal);
+        Assert.Contains("role privacy_officer → auditor (policy.csv:14)", output, StringComparison.Ordinal);
+        Assert.Equal(0, farExit);
+        Assert.Contains("right: none", far, StringComparison.Ordinal);
+        Assert.Contains("note out_of_reach", far, StringComparison.Ordinal);
+        Assert.Equal(2, badExit);
+        Assert.Contains("unknown field 'no_such_field'", badError, StringComparison.Ordinal);
+    }
 }

@@ -10,6 +10,9 @@ public enum AccessAction
     Aggregate,
     BreakGlass,
     Write,
+
+    /// <summary>A privacy officer or auditor asked who may see the resident's data (oversight): only where they live was read.</summary>
+    Explain,
 }
 
 /// <summary>One field as it left the vault: its key and the fidelity served (never its value).</summary>

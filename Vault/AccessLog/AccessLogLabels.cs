@@ -31,6 +31,7 @@ internal sealed class AccessLogLabels
         ["aggregate"] = ("统计汇总", "Counted in a statistic"),
         [LoggedAccess.BreakGlassAction] = ("紧急访问", "Emergency (break-glass) access"),
         ["write"] = ("修改", "Changed"),
+        ["explain"] = ("核查谁可查看您的数据", "Checked who may see your data"),
     };
 
     private readonly Dictionary<string, (string Zh, string En)> _roles;

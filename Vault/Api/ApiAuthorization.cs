@@ -1,4 +1,5 @@
 using DataVault.Identity;
+using DataVault.Vault.Problems;
 using Microsoft.AspNetCore.Authorization;
 
 namespace DataVault.Vault.Api;
@@ -30,4 +31,16 @@ internal static class ApiAuthorization
             .SetFallbackPolicy(fallback);
         return services;
     }
+
+    /// <summary>An endpoint filter that refuses callers of other roles with 403 <c>forbidden</c>.</summary>
+    public static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireRole(params string[] roles) =>
+        async (context, next) =>
+        {
+            var caller = CallerContext.FromPrincipal(context.HttpContext.User);
+            if (caller is null || !roles.Contains(caller.Role))
+            {
+                return ProblemCatalog.Problem(ProblemCatalog.Forbidden, $"仅限 {string.Join(", ", roles)} / Only for {string.Join(", ", roles)}.");
+            }
+            return await next(context);
+        };
 }

@@ -23,7 +23,14 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
 
     private sealed record ActiveSet(CacheStamp Stamp, ILookup<string, ActiveBreakGlass> BySubject);
 
-    public async ValueTask<IEnumerable<ActiveBreakGlass>> ApprovedForAsync(string subject, CancellationToken cancellationToken)
+    public async ValueTask<IEnumerable<ActiveBreakGlass>> ApprovedForAsync(string subject, CancellationToken cancellationToken) =>
+        (await ActiveSetAsync(cancellationToken)).BySubject[subject];
+
+    /// <summary>Every approved break-glass unexpired when last loaded (whether one is active is still the caller's <c>now</c> to decide).</summary>
+    public async ValueTask<IEnumerable<ActiveBreakGlass>> ApprovedAsync(CancellationToken cancellationToken) =>
+        (await ActiveSetAsync(cancellationToken)).BySubject.SelectMany(g => g);
+
+    private async ValueTask<ActiveSet> ActiveSetAsync(CancellationToken cancellationToken)
     {
         var current = Volatile.Read(ref _active);
         var stamp = _cache.Current;
@@ -40,7 +47,7 @@ internal sealed class BreakGlassStore(IDbContextFactory<VaultDbContext> contexts
             current = new ActiveSet(stamp, lookup);
             Volatile.Write(ref _active, current);
         }
-        return current.BySubject[subject];
+        return current;
     }
 
     public async Task<BreakGlassRow?> FindAsync(string id, CancellationToken cancellationToken)

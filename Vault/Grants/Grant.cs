@@ -87,6 +87,9 @@ internal sealed class GrantSet
 
     public Grant? Find(string id) => _byId.GetValueOrDefault(id);
 
+    /// <summary>Every grant of the set, in no particular order.</summary>
+    public IEnumerable<Grant> All => _byId.Values;
+
     public IReadOnlyList<Grant> ReceivedBy(string unit) => _byGrantee.GetValueOrDefault(unit) ?? [];
 
     /// <summary>The chain root → <paramref name="leaf"/>, or null when an ancestor is no longer in the set.</summary>

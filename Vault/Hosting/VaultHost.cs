@@ -8,6 +8,7 @@ using DataVault.Vault.Encryption;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Integrity;
 using DataVault.Vault.Keys;
+using DataVault.Vault.Oversight;
 using DataVault.Vault.PolicyStore;
 using DataVault.Vault.Me;
 using DataVault.Vault.Problems;
@@ -52,6 +53,7 @@ public static class VaultHost
         services.AddAggregates(builder.Configuration);
         services.AddGrants();
         services.AddBreakGlass(builder.Configuration);
+        services.AddOversight();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -86,6 +88,7 @@ public static class VaultHost
         api.MapGrantEndpoints();
         api.MapBreakGlassEndpoints();
         api.MapIntegrityEndpoints();
+        api.MapOversightEndpoints();
         app.MapVaultWeb();
 
         return app;

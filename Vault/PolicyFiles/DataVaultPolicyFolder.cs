@@ -1,4 +1,5 @@
 using System.Text;
+using DataVault.Identity.Units;
 using DataVault.Policy;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Schema;
@@ -162,6 +163,31 @@ internal sealed record DataVaultPolicyFolder(
 
     /// <summary>What a rule outside its window becomes in the composed text: a comment Casbin ignores.</summary>
     public const string OutsideWindow = "# outside its window: ";
+
+    /// <summary>
+    /// Every unit that can exist: each role of roles.csv × the jurisdictions of the kind it is held at ×
+    /// the departments (department roles only). The dry run and the reverse queries both range over it.
+    /// </summary>
+    public IReadOnlyList<(string Role, string Jurisdiction, string? Department)> Units()
+    {
+        var units = new List<(string, string, string?)>();
+        foreach (var (role, heldAt) in RoleLevels.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (!Enum.TryParse<JurisdictionKind>(heldAt, ignoreCase: true, out var kind))
+            {
+                continue;
+            }
+            IReadOnlyList<string?> departments = DepartmentRoles.Contains(role) ? [.. UnitRoles.Departments] : [null];
+            foreach (var node in Tree.Nodes.Where(n => n.Kind == kind))
+            {
+                foreach (var department in departments)
+                {
+                    units.Add((role, node.Code, department));
+                }
+            }
+        }
+        return units;
+    }
 
     public PolicyResult<Enforcer> LoadEnforcer() => Enforcer.FromText(ModelText, ModelPath, PolicyText, PolicyPath);
 

@@ -23,6 +23,7 @@ internal static class PolicyCommands
         policy.Subcommands.Add(CreateCheck());
         policy.Subcommands.Add(CreateEnforce(input));
         policy.Subcommands.Add(CreateExplain());
+        policy.Subcommands.Add(Oversight.ExplainFieldCommand.Create());
         return policy;
     }
 

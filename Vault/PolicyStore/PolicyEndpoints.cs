@@ -20,8 +20,8 @@ internal static class PolicyEndpoints
         var policy = api.MapGroup("/policy").WithTags(Tag)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
-        var read = policy.MapGroup("").AddEndpointFilter(RequireRole(UnitRoles.PrivacyOfficer, UnitRoles.Auditor));
-        var write = policy.MapGroup("").AddEndpointFilter(RequireRole(UnitRoles.PrivacyOfficer));
+        var read = policy.MapGroup("").AddEndpointFilter(ApiAuthorization.RequireRole(UnitRoles.PrivacyOfficer, UnitRoles.Auditor));
+        var write = policy.MapGroup("").AddEndpointFilter(ApiAuthorization.RequireRole(UnitRoles.PrivacyOfficer));
 
         read.MapGet("/versions", async Task<Results<Ok<PolicyVersionPage>, ProblemHttpResult>> (string? cursor, int? limit, PolicyStoreService store, CancellationToken ct) =>
                 await store.ListVersionsAsync(cursor, limit, ct) is { } page ? TypedResults.Ok(page) : AccessLog.AccessLogEndpoints.BadCursor())
@@ -118,18 +118,6 @@ internal static class PolicyEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
-
-    /// <summary>Refuses callers of other roles with 403 <c>forbidden</c>.</summary>
-    private static Func<EndpointFilterInvocationContext, EndpointFilterDelegate, ValueTask<object?>> RequireRole(params string[] roles) =>
-        async (context, next) =>
-        {
-            var caller = CallerContext.FromPrincipal(context.HttpContext.User);
-            if (caller is null || !roles.Contains(caller.Role))
-            {
-                return ProblemCatalog.Problem(ProblemCatalog.Forbidden, $"仅限 {string.Join(", ", roles)} / Only for {string.Join(", ", roles)}.");
-            }
-            return await next(context);
-        };
 
     private static Results<Ok<T>, ProblemHttpResult> Map<T>(PolicyOutcome<T> outcome) =>
         outcome.Problem is null ? TypedResults.Ok(outcome.Value!) : Problem(outcome);

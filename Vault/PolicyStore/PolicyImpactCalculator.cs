@@ -120,32 +120,10 @@ internal sealed class PolicyImpactCalculator(DataVaultPolicyFolder folder, IDbCo
         return impact with { ElapsedMilliseconds = clock.ElapsedMilliseconds };
     }
 
-    /// <summary>Every unit that can exist: role × jurisdictions of its level × departments (department roles only).</summary>
-    public IReadOnlyList<(string Role, string Jurisdiction, string? Department)> Units()
-    {
-        var units = new List<(string, string, string?)>();
-        foreach (var (role, heldAt) in folder.RoleLevels.OrderBy(r => r.Key, StringComparer.Ordinal))
-        {
-            if (!Enum.TryParse<JurisdictionKind>(heldAt, ignoreCase: true, out var kind))
-            {
-                continue;
-            }
-            IReadOnlyList<string?> departments = folder.DepartmentRoles.Contains(role) ? [.. UnitRoles.Departments] : [null];
-            foreach (var node in folder.Tree.Nodes.Where(n => n.Kind == kind))
-            {
-                foreach (var department in departments)
-                {
-                    units.Add((role, node.Code, department));
-                }
-            }
-        }
-        return units;
-    }
-
     public PolicyImpact Compute(Enforcer before, Enforcer after, IReadOnlyDictionary<string, int> residents, IReadOnlyDictionary<string, int> holders, CancellationToken cancellationToken)
     {
         var fields = folder.Schema.Fields;
-        var units = Units();
+        var units = folder.Units();
         var scoped = before.GetPolicy().Concat(after.GetPolicy()).Select(r => r[1]).Where(j => j != DataVaultPolicyFolder.Everywhere).ToHashSet(StringComparer.Ordinal);
         // Each resident jurisdiction with its ancestors (itself first), as g2 links them.
         var ancestry = residents.Keys.ToDictionary(code => code, Ancestry, StringComparer.Ordinal);

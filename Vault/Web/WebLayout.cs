@@ -14,6 +14,7 @@ internal static class WebLayout
         ("/console", "nav_policies"),
         ("/console/drafts", "nav_drafts"),
         ("/console/coverage", "nav_coverage"),
+        ("/console/oversight", "nav_oversight"),
         ("/console/log", "nav_log"),
         ("/console/questions", "nav_questions"),
         ("/console/breakglass", "nav_breakglass"),

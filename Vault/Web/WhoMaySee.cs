@@ -1,72 +1,37 @@
-using DataVault.Identity.Units;
-using DataVault.Vault.Api;
-using DataVault.Vault.Jurisdictions;
+using DataVault.Vault.Oversight;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Schema;
 using DataVault.Vault.Views;
 
 namespace DataVault.Vault.Web;
 
-/// <summary>One kind of unit that may see a field of a resident, the most it may see, and for which purposes.</summary>
-internal sealed record Viewer(string Role, string? Department, string Jurisdiction, Fidelity Fidelity, IReadOnlyList<Purpose> Purposes);
+/// <summary>One kind of unit that may see a field of a resident, the most it may see, for which purposes, and whether a grant gives it.</summary>
+internal sealed record PortalViewer(string Role, string? Department, string Jurisdiction, Fidelity Fidelity, IReadOnlyList<Purpose> Purposes, bool ByGrant);
 
 /// <summary>
-/// "Who may see it", for the resident portal: the running policy's decisions (<see cref="ViewDecider"/>,
-/// the same cached decisions the API serves by) for every unit that stands over the resident — the
-/// grid, community, street and district, and each department at the district — across every purpose.
-/// Grants and break-glass are not standing rights, so they are not listed here; they appear in the
-/// resident's access log when used.
+/// "Who may see it", for the resident portal: the privacy officers' reverse query
+/// (<see cref="ReverseQueries.WhoCanSeeAsync"/>, the same decisions the API serves by, grants in force
+/// included) for the resident's own record, grouped per unit with the purposes it may see the field
+/// for. A break-glass is not a standing right: it is left out here and shows in the resident's log
+/// when used.
 /// </summary>
-internal sealed class WhoMaySee(ViewDecider decider, PurposeCatalog purposes, ResidentSchema schema, JurisdictionTree tree)
+internal sealed class WhoMaySee(ReverseQueries reverse, PurposeCatalog purposes, ResidentSchema schema)
 {
-    public IReadOnlyDictionary<string, IReadOnlyList<Viewer>> For(StoredResident resident)
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<PortalViewer>>> ForAsync(StoredResident resident, CancellationToken cancellationToken)
     {
         var location = ResidentViews.LocationOf(resident);
-        var snapshot = decider.Snapshot;
-        var district = tree.AncestorOf(resident.CommunityCode, JurisdictionKind.District)?.Code ?? resident.CommunityCode[..6];
-        var street = tree.AncestorOf(resident.CommunityCode, JurisdictionKind.Street)?.Code ?? resident.CommunityCode[..9];
-        var units = new List<(string Role, string? Department, string Jurisdiction)>
+        var result = new Dictionary<string, IReadOnlyList<PortalViewer>>(StringComparer.Ordinal);
+        foreach (var field in schema.Fields)
         {
-            (UnitRoles.CommunityWorker, null, resident.CommunityCode),
-            (UnitRoles.StreetOfficer, null, street),
-            (UnitRoles.DistrictAnalyst, null, district),
-        };
-        if (location.GridCode is { } grid)
-        {
-            units.Insert(0, (UnitRoles.GridWorker, null, grid));
+            var answer = await reverse.WhoCanSeeAsync(field, [location.Jurisdiction], location, location.Jurisdiction, cancellationToken, wholeView: true);
+            result[field.Key] = [.. answer.Viewers
+                .Where(v => v.Source != "break_glass")
+                .GroupBy(v => (v.Role, v.Department, v.Jurisdiction))
+                .Select(g => new PortalViewer(g.Key.Role, g.Key.Department, g.Key.Jurisdiction,
+                    g.Max(v => FidelityNames.TryParse(v.Held, out var f) ? f : Fidelity.None),
+                    [.. g.Select(v => purposes.Find(v.Purpose)).OfType<Purpose>().DistinctBy(p => p.Code).OrderBy(p => p.Code, StringComparer.Ordinal)],
+                    g.Any(v => v.Source == "grant")))];
         }
-        units.AddRange(UnitRoles.Departments.Select(d => (UnitRoles.Caseworker, (string?)d, district)));
-
-        var result = schema.Fields.ToDictionary(f => f.Key, _ => new List<Viewer>(), StringComparer.Ordinal);
-        foreach (var (role, department, jurisdiction) in units)
-        {
-            var caller = new CallerContext("", "user", role, jurisdiction, department, UnitRoles.UnitName(role, jurisdiction, department));
-            var best = new Fidelity[schema.Fields.Count];
-            var why = new List<Purpose>[schema.Fields.Count];
-            foreach (var purpose in purposes.All)
-            {
-                var rights = decider.Decide(snapshot, caller, purpose.Code, location.Jurisdiction).Fidelities;
-                for (var i = 0; i < rights.Length; i++)
-                {
-                    if (rights[i] == Fidelity.None)
-                    {
-                        continue;
-                    }
-                    (why[i] ??= []).Add(purpose);
-                    if (rights[i] > best[i])
-                    {
-                        best[i] = rights[i];
-                    }
-                }
-            }
-            for (var i = 0; i < best.Length; i++)
-            {
-                if (best[i] > Fidelity.None)
-                {
-                    result[schema.Fields[i].Key].Add(new Viewer(role, department, jurisdiction, best[i], why[i]));
-                }
-            }
-        }
-        return result.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<Viewer>)kv.Value, StringComparer.Ordinal);
+        return result;
     }
 }

@@ -9,16 +9,16 @@ internal sealed class IndexModel(ResidentLink link, MyData data, WhoMaySee who) 
 {
     public MyRecord Record { get; private set; } = null!;
 
-    public IReadOnlyDictionary<string, IReadOnlyList<Viewer>> Viewers { get; private set; } = new Dictionary<string, IReadOnlyList<Viewer>>();
+    public IReadOnlyDictionary<string, IReadOnlyList<PortalViewer>> Viewers { get; private set; } = new Dictionary<string, IReadOnlyList<PortalViewer>>();
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         Record = await data.ReadAsync(Me.Caller, MyRecord, cancellationToken);
-        Viewers = who.For(MyRecord);
+        Viewers = await who.ForAsync(MyRecord, cancellationToken);
     }
 
     /// <summary>"community workers: partly hidden, for elderly care, subsidies".</summary>
-    public string Describe(Viewer v, string level)
+    public string Describe(PortalViewer v, string level)
     {
         var who = v.Department is null ? T["role_" + v.Role] : T.WithNote(T["role_" + v.Role], T["dept_" + v.Department]);
         // L4 and above are never served in the clear by a read (AccessResolver): only by a logged reveal.
@@ -27,6 +27,7 @@ internal sealed class IndexModel(ResidentLink link, MyData data, WhoMaySee who) 
             ? T["clear_with_reason"]
             : T["fid_" + readable.Name()]) + (v.Fidelity == Fidelity.Write ? T["and_may_change"] : "");
         var purposes = string.Join(T.English ? ", " : "、", v.Purposes.Select(p => T.Pick(p.LabelZh, p.LabelEn)));
-        return T.Labelled(who, T.WithNote(how, $"{T["for_purpose"]} {purposes}"));
+        var described = T.WithNote(how, $"{T["for_purpose"]} {purposes}");
+        return T.Labelled(who, v.ByGrant ? T.WithNote(described, T["by_grant"]) : described);
     }
 }
