@@ -22,7 +22,7 @@ public sealed class PagesBasicsTests
         Assert.Contains("<h1>策略</h1>", source);
         Assert.DoesNotContain("&#x", source);
         await host.ScreenshotAsync(page, "console-policies-zh");
-        foreach (var section in new[] { "drafts", "coverage", "oversight", "log", "questions", "breakglass" })
+        foreach (var section in new[] { "drafts", "coverage", "oversight", "alerts", "log", "questions", "breakglass" })
         {
             var response = await page.GotoAsync("/console/" + section);
             Assert.Equal(200, response!.Status);

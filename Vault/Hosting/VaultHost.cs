@@ -53,7 +53,7 @@ public static class VaultHost
         services.AddAggregates(builder.Configuration);
         services.AddGrants();
         services.AddBreakGlass(builder.Configuration);
-        services.AddOversight();
+        services.AddOversight(builder.Configuration);
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();

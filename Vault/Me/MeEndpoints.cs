@@ -58,6 +58,11 @@ internal static class MeEndpoints
             .WithName("ListMyQuestions")
             .WithSummary("My questions, newest first, with their status and answer.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        me.MapGet("/alerts", MyUpheldAlertsAsync)
+            .WithName("ReadMyUpheldAlerts")
+            .WithSummary("Snooping alerts about your record that a privacy officer upheld: which rule, which day, which unit, and the officer's reason.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         me.MapPost("/corrections", RequestCorrectionAsync)
             .WithName("RequestCorrection")
             .WithSummary("Ask my community to correct one field of my record (the field key and a note; never the value).")
@@ -152,6 +157,13 @@ internal static class MeEndpoints
             return AccessLogEndpoints.BadCursor();
         }
         return TypedResults.Ok(await data.AccessLogAsync(caller, me, after, AccessLogQueries.Limit(limit), cancellationToken));
+    }
+
+    private static async Task<Results<Ok<IReadOnlyList<Oversight.Snooping.UpheldAlertNotice>>, ProblemHttpResult>> MyUpheldAlertsAsync(
+        CallerContext caller, ResidentLink link, Oversight.Snooping.SnoopingAlerts alerts, CancellationToken cancellationToken)
+    {
+        var (me, problem) = await LinkAsync(caller, link, cancellationToken);
+        return me is null ? problem! : TypedResults.Ok(await alerts.UpheldAboutAsync(me.Id, cancellationToken));
     }
 
     private static async Task<Results<Created<QuestionView>, ProblemHttpResult>> AskAsync(

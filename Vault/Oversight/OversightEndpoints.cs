@@ -1,5 +1,7 @@
 using DataVault.Identity.Units;
 using DataVault.Vault.Api;
+using DataVault.Vault.Me;
+using DataVault.Vault.Oversight.Snooping;
 using DataVault.Vault.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -45,6 +47,38 @@ internal static class OversightEndpoints
                 Map(await service.WhatCanAsync(caller, new(role, jurisdiction, department, null), ct)))
             .WithName("WhatCanSee")
             .WithSummary("Everything one unit can see: field × purpose × right, over the fewest jurisdictions that cover where it holds; grants it received; break-glass its people hold now.");
+
+        oversight.MapGet("/alerts", async Task<Results<Ok<SnoopingAlertPage>, ProblemHttpResult>> (string? status, string? cursor, int? limit, CallerContext caller, SnoopingAlerts alerts, CancellationToken ct) =>
+                !QueueCursor.TryDecode(cursor, out var after) ? AccessLog.AccessLogEndpoints.BadCursor()
+                : status is not (null or SnoopingAlertRow.Open or SnoopingAlertRow.Upheld or SnoopingAlertRow.Dismissed) ? ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, "status: open, upheld or dismissed")
+                : TypedResults.Ok(await alerts.ListAsync(caller, status, after, Math.Clamp(limit ?? 50, 1, 200), ct)))
+            .WithName("ListSnoopingAlerts")
+            .WithSummary("The district's snooping alerts, newest first, cursor-paged; `status` = open, upheld or dismissed.")
+            .WithDescription("Each alert names its rule (policies/snooping-rules.csv), the caller, the Beijing day, the residents concerned, the figure measured against the threshold, a summary and the evidence entries (logId:index). Counts and ids only, never a field value.");
+        oversight.MapGet("/alerts/{id}", async Task<Results<Ok<SnoopingAlertView>, ProblemHttpResult>> (string id, CallerContext caller, SnoopingAlerts alerts, CancellationToken ct) =>
+                await alerts.GetAsync(caller, id, ct) is { } alert ? TypedResults.Ok(alert) : ProblemCatalog.Problem(ProblemCatalog.NotFound, $"没有告警 {id} / No alert {id}."))
+            .WithName("GetSnoopingAlert")
+            .WithSummary("One alert with each evidence entry and its RFC 6962 inclusion proof against the newest signed tree head.");
+        oversight.MapPost("/alerts/{id}/close", async Task<Results<Ok<SnoopingAlertView>, ProblemHttpResult>> (string id, CloseAlert body, CallerContext caller, SnoopingAlerts alerts, CancellationToken ct) =>
+                await alerts.CloseAsync(caller, id, body, ct) is var (alert, problem, detail) && problem is null ? TypedResults.Ok(alert!) : ProblemCatalog.Problem(problem!, detail))
+            .WithName("CloseSnoopingAlert")
+            .WithSummary("Close an open alert as `upheld` (the residents concerned are told, with the reason) or `dismissed`, with a reason of 10–1000 characters. Privacy officers only.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        oversight.MapPost("/alerts/scan", async Task<Results<Ok<SnoopingScan>, ProblemHttpResult>> (string? day, CallerContext caller, SnoopingScanner scanner, TimeProvider time, CancellationToken ct) =>
+            {
+                if (caller.Role != UnitRoles.PrivacyOfficer)
+                {
+                    return ProblemCatalog.Problem(ProblemCatalog.Forbidden, "只有隐私官可以发起扫描 / Only privacy officers start a scan.");
+                }
+                if (day is not null && !DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                {
+                    return ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, "day: yyyy-MM-dd (Beijing)");
+                }
+                var judged = day is null ? SnoopingDetector.DayOf(time.GetUtcNow()) : DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                return TypedResults.Ok(await scanner.ScanAsync(SnoopingAlerts.DistrictOf(caller), judged, ct));
+            })
+            .WithName("ScanForSnooping")
+            .WithSummary("Run the snooping rules now over the district's log for one Beijing day (`day=yyyy-MM-dd`, default today); new findings join the queue (a finding already there is not added again). Privacy officers only.");
         return api;
     }
 

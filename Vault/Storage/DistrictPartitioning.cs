@@ -39,6 +39,8 @@ internal static partial class DistrictPartitioning
         ("break_glass", "district_code"),
         ("access_questions", "district_code"),
         ("correction_requests", "district_code"),
+        ("snooping_alerts", "district_code"),
+        ("snooping_alert_residents", "district_code"),
         ("AccessLog", "LogId"),
         ("AccessLogNodes", "LogId"),
         ("AccessLogTreeHeads", "LogId"),

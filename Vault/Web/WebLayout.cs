@@ -15,6 +15,7 @@ internal static class WebLayout
         ("/console/drafts", "nav_drafts"),
         ("/console/coverage", "nav_coverage"),
         ("/console/oversight", "nav_oversight"),
+        ("/console/alerts", "nav_alerts"),
         ("/console/log", "nav_log"),
         ("/console/questions", "nav_questions"),
         ("/console/breakglass", "nav_breakglass"),

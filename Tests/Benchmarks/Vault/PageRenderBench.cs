@@ -20,7 +20,7 @@ namespace DataVault.Benchmarks.Vault;
 /// </summary>
 internal sealed partial class PageRenderBench : IBenchCommand
 {
-    private static readonly string[] ConsolePages = ["/console", "/console/drafts", "/console/coverage", "/console/oversight", "/console/log", "/console/questions", "/console/breakglass"];
+    private static readonly string[] ConsolePages = ["/console", "/console/drafts", "/console/coverage", "/console/oversight", "/console/alerts", "/console/log", "/console/questions", "/console/breakglass"];
     private static readonly string[] PortalPages = ["/portal", "/portal/log", "/portal/cases"];
 
     public string Name => "pages";

@@ -698,6 +698,146 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                     b.ToTable("correction_requests", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertResidentRow", b =>
+                {
+                    b.Property<string>("AlertId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("alert_id");
+
+                    b.Property<string>("ResidentId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resident_id");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.HasKey("AlertId", "ResidentId");
+
+                    b.HasIndex("ResidentId");
+
+                    b.ToTable("snooping_alert_residents", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("actor_role");
+
+                    b.Property<string>("ActorUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("character varying(96)")
+                        .HasColumnName("actor_unit");
+
+                    b.Property<string>("ActorUserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<string>("CloseReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("close_reason");
+
+                    b.Property<long?>("ClosedAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("closed_at_ms");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("closed_by");
+
+                    b.Property<string>("ClosedByUnit")
+                        .HasMaxLength(96)
+                        .HasColumnType("character varying(96)")
+                        .HasColumnName("closed_by_unit");
+
+                    b.Property<long>("CreatedAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("created_at_ms");
+
+                    b.Property<string>("Day")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("day");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("Evidence")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("evidence");
+
+                    b.Property<double>("Measured")
+                        .HasColumnType("double precision")
+                        .HasColumnName("measured");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("rule");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubjectKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("subject_key");
+
+                    b.Property<string>("SummaryEn")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("summary_en");
+
+                    b.Property<string>("SummaryZh")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("summary_zh");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("double precision")
+                        .HasColumnName("threshold");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DistrictCode", "Status", "CreatedAtUnixMs")
+                        .HasDatabaseName("IX_snooping_alerts_queue");
+
+                    b.HasIndex("DistrictCode", "Rule", "Day", "ActorUserId", "SubjectKey")
+                        .IsUnique()
+                        .HasDatabaseName("IX_snooping_alerts_finding");
+
+                    b.ToTable("snooping_alerts", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.PolicyStore.PolicyDraftRow", b =>
                 {
                     b.Property<int>("Id")

@@ -691,6 +691,146 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("correction_requests", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertResidentRow", b =>
+                {
+                    b.Property<string>("AlertId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("alert_id");
+
+                    b.Property<string>("ResidentId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resident_id");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.HasKey("AlertId", "ResidentId");
+
+                    b.HasIndex("ResidentId");
+
+                    b.ToTable("snooping_alert_residents", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActorRole")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_role");
+
+                    b.Property<string>("ActorUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_unit");
+
+                    b.Property<string>("ActorUserId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<string>("CloseReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("close_reason");
+
+                    b.Property<long?>("ClosedAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("closed_at_ms");
+
+                    b.Property<string>("ClosedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("closed_by");
+
+                    b.Property<string>("ClosedByUnit")
+                        .HasMaxLength(96)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("closed_by_unit");
+
+                    b.Property<long>("CreatedAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at_ms");
+
+                    b.Property<string>("Day")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("day");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("Evidence")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("evidence");
+
+                    b.Property<double>("Measured")
+                        .HasColumnType("REAL")
+                        .HasColumnName("measured");
+
+                    b.Property<string>("Rule")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("rule");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("SubjectKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject_key");
+
+                    b.Property<string>("SummaryEn")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary_en");
+
+                    b.Property<string>("SummaryZh")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary_zh");
+
+                    b.Property<double>("Threshold")
+                        .HasColumnType("REAL")
+                        .HasColumnName("threshold");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DistrictCode", "Status", "CreatedAtUnixMs")
+                        .HasDatabaseName("IX_snooping_alerts_queue");
+
+                    b.HasIndex("DistrictCode", "Rule", "Day", "ActorUserId", "SubjectKey")
+                        .IsUnique()
+                        .HasDatabaseName("IX_snooping_alerts_finding");
+
+                    b.ToTable("snooping_alerts", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.PolicyStore.PolicyDraftRow", b =>
                 {
                     b.Property<int>("Id")

@@ -12,13 +12,16 @@ namespace DataVault.Vault.Web.Pages.Portal;
 /// rolling back the database cannot reach it), the head it last showed, and proves on the next visit
 /// that the log now extends it (<see cref="MyData.ContinuityAsync"/>).
 /// </summary>
-internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions questions, AccessLogQueries queries) : PortalPageModel(link)
+internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions questions, AccessLogQueries queries, Oversight.Snooping.SnoopingAlerts alerts) : PortalPageModel(link)
 {
     public sealed record Row(MyAccessEntry Item, EntryVerification Verification);
 
     public IReadOnlyList<Row> Entries { get; private set; } = [];
 
     public string? NextCursor { get; private set; }
+
+    /// <summary>Snooping alerts about this resident that a privacy officer upheld (issue 16, item 4: the resident is told).</summary>
+    public IReadOnlyList<Oversight.Snooping.UpheldAlertNotice> Upheld { get; private set; } = [];
 
     [BindProperty(SupportsGet = true)] public string? Cursor { get; set; }
 
@@ -66,6 +69,7 @@ internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions q
         var keys = queries.PublicKeys();
         Entries = [.. page.Entries.Select(e => new Row(e, EntryVerifier.Verify(e.Entry, e.Proof, e.TreeHead, keys)))];
         NextCursor = page.NextCursor;
+        Upheld = await alerts.UpheldAboutAsync(MyRecord.Id, cancellationToken);
         await CheckContinuityAsync(cancellationToken);
     }
 
