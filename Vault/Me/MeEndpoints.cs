@@ -24,6 +24,7 @@ internal static class MeEndpoints
         services.AddSingleton<MyData>();
         services.AddSingleton<AccessQuestions>();
         services.AddSingleton<CorrectionRequests>();
+        services.AddSingleton<Oversight.Sealing.SealService>();
         return services;
     }
 
@@ -39,7 +40,7 @@ internal static class MeEndpoints
         me.MapGet("/access-log", MyAccessLogAsync)
             .WithName("ReadMyAccessLog")
             .WithSummary("Who looked at my data, newest first: each entry with its RFC 6962 inclusion proof and the signed tree head it verifies against.")
-            .WithDescription("Includes the aggregates that counted you (subject `@` + your district, street, community or grid). `byYou` marks your own reads. Verify with the keys of GET /api/v1/access-log/keys (docs/me-api.md).")
+            .WithDescription("Includes the aggregates that counted you (subject `@` + your district, street, community or grid). `byYou` marks your own reads. `sealed` lists entries whose details are withheld until `visibleFrom` (a lawful, approved seal), each with its inclusion proof. Verify with the keys of GET /api/v1/access-log/keys (docs/me-api.md).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
         me.MapGet("/access-log/continuity", MyLogContinuityAsync)
@@ -144,7 +145,7 @@ internal static class MeEndpoints
         return true;
     }
 
-    private static async Task<Results<Ok<AccessLogPage<MyAccessEntry>>, ProblemHttpResult>> MyAccessLogAsync(
+    private static async Task<Results<Ok<MyAccessLogPage>, ProblemHttpResult>> MyAccessLogAsync(
         CallerContext caller, ResidentLink link, MyData data, string? cursor, int? limit, CancellationToken cancellationToken)
     {
         var (me, problem) = await LinkAsync(caller, link, cancellationToken);

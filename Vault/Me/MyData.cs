@@ -16,12 +16,15 @@ public sealed record MyRecord(string Id, string CommunityCode, int Version, IRea
 /// <summary>An entry of the resident's own log: <see cref="ByYou"/> marks the accesses they made themselves (shown as "you").</summary>
 public sealed record MyAccessEntry(LoggedAccess Entry, bool ByYou, InclusionProofView? Proof, TreeHeadView? TreeHead);
 
+/// <summary>A page of the resident's own log: the entries shown, the cursor of the next page, and the sealed entries of this page (counted and proven, details withheld).</summary>
+public sealed record MyAccessLogPage(IReadOnlyList<MyAccessEntry> Entries, string? NextCursor, IReadOnlyList<Oversight.Sealing.SealedAccess> Sealed);
+
 /// <summary>
 /// The resident's own data and own log. Reading one's own record is an access like any other: it is
 /// logged (actor = the resident, purpose <c>self_access</c>) before the record is returned, and a log
 /// that cannot record it refuses the read.
 /// </summary>
-internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, AccessLogWriter log, AccessLogQueries queries, PolicyRuntime policy, AccessLogReader reader, TreeHeadSigner signer)
+internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, AccessLogWriter log, AccessLogQueries queries, PolicyRuntime policy, AccessLogReader reader, TreeHeadSigner signer, Oversight.Sealing.SealService seals)
 {
     public const string SelfDecision = "allow:self";
 
@@ -71,20 +74,30 @@ internal sealed class MyData(ResidentSchema schema, JurisdictionTree tree, Acces
         return subjects;
     }
 
-    public async Task<AccessLogPage<MyAccessEntry>> AccessLogAsync(CallerContext caller, StoredResident me, Cursor? after, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// A page of the resident's log, newest first, each entry with its inclusion proof. A sealed entry
+    /// (<see cref="Oversight.Sealing.SealService"/>) is not in <see cref="MyAccessLogPage.Entries"/> but in
+    /// <see cref="MyAccessLogPage.Sealed"/>: its position, when it becomes visible, and its proof, so it is
+    /// counted and provable while its details wait.
+    /// </summary>
+    public async Task<MyAccessLogPage> AccessLogAsync(CallerContext caller, StoredResident me, Cursor? after, int limit, CancellationToken cancellationToken)
     {
         var (rows, next) = await queries.BySubjectsAsync(SubjectsOf(me), after, limit, cancellationToken);
         var proven = await queries.ProveAsync(rows, cancellationToken);
-        return new AccessLogPage<MyAccessEntry>(
-            [.. proven.Select(p => new MyAccessEntry(p.Entry, p.Entry.ActorUserId == caller.Subject, p.Proof, p.TreeHead))],
-            next);
+        var hidden = await seals.SealedAsync(me.Id, rows, cancellationToken);
+        return new MyAccessLogPage(
+            [.. proven.Where(p => !hidden.ContainsKey((p.Entry.LogId, p.Entry.Index))).Select(p => new MyAccessEntry(p.Entry, p.Entry.ActorUserId == caller.Subject, p.Proof, p.TreeHead))],
+            next,
+            [.. proven.Where(p => hidden.ContainsKey((p.Entry.LogId, p.Entry.Index)))
+                .Select(p => new Oversight.Sealing.SealedAccess(p.Entry.LogId, p.Entry.Index, hidden[(p.Entry.LogId, p.Entry.Index)], p.Proof, p.TreeHead))]);
     }
 
     /// <summary>The entry at a position when it concerns the resident; null otherwise (the API's 404, same as a position that does not exist).</summary>
     public async Task<AccessLogRow?> EntryAboutAsync(StoredResident me, string logId, long index, CancellationToken cancellationToken)
     {
         var row = await queries.FindAsync(logId, index, cancellationToken);
-        return row is not null && SubjectsOf(me).Contains(row.ResidentId, StringComparer.Ordinal) ? row : null;
+        // A sealed entry is as absent as one that does not exist until its seal ends.
+        return row is not null && SubjectsOf(me).Contains(row.ResidentId, StringComparer.Ordinal) && (await seals.SealedAsync(me.Id, [row], cancellationToken)).Count == 0 ? row : null;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using DataVault.Identity.Units;
 using DataVault.Vault.Api;
 using DataVault.Vault.Me;
+using DataVault.Vault.Oversight.Sealing;
 using DataVault.Vault.Oversight.Snooping;
 using DataVault.Vault.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -79,8 +80,38 @@ internal static class OversightEndpoints
             })
             .WithName("ScanForSnooping")
             .WithSummary("Run the snooping rules now over the district's log for one Beijing day (`day=yyyy-MM-dd`, default today); new findings join the queue (a finding already there is not added again). Privacy officers only.");
+
+        var seals = api.MapGroup("/seals").WithTags(Tag)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        seals.MapPost("/", async Task<Results<Created<SealView>, ProblemHttpResult>> (SealRequest body, CallerContext caller, SealService service, CancellationToken ct) =>
+                await service.RequestAsync(caller, body, ct) is var (seal, problem, detail) && problem is null ? TypedResults.Created($"/api/v1/seals#{seal!.Id}", seal) : ProblemCatalog.Problem(problem!, detail))
+            .WithName("RequestSeal")
+            .WithSummary("Ask to seal your unit's accesses to one resident from the resident's view for 1–90 days (`caseId`, `legalBasis`); a privacy officer of the district, not you, approves.")
+            .WithDescription("While approved, the accesses are logged as usual (counted, provable) and shown to the resident as \"a sealed access, visible from DATE\" until the seal ends or is lifted (docs/oversight.md).");
+        seals.MapGet("/", async (CallerContext caller, SealService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(caller, ct)))
+            .WithName("ListSeals")
+            .WithSummary("The district's seals (privacy officers, auditors) or your own requests, newest first.");
+        seals.MapPost("/{id}/approve", async Task<Results<Ok<SealView>, ProblemHttpResult>> (string id, CallerContext caller, SealService service, CancellationToken ct) =>
+                Map(await service.DecideAsync(caller, id, approve: true, ct)))
+            .WithName("ApproveSeal")
+            .WithSummary("Approve a pending seal (a privacy officer of its district, never its requester): it takes effect now, for its days.");
+        seals.MapPost("/{id}/reject", async Task<Results<Ok<SealView>, ProblemHttpResult>> (string id, CallerContext caller, SealService service, CancellationToken ct) =>
+                Map(await service.DecideAsync(caller, id, approve: false, ct)))
+            .WithName("RejectSeal")
+            .WithSummary("Reject a pending seal.");
+        seals.MapPost("/{id}/lift", async Task<Results<Ok<SealView>, ProblemHttpResult>> (string id, LiftSeal body, CallerContext caller, SealService service, CancellationToken ct) =>
+                Map(await service.LiftAsync(caller, id, body, ct)))
+            .WithName("LiftSeal")
+            .WithSummary("End an approved seal now, with a reason: its sealed accesses become visible to the resident at once.");
         return api;
     }
+
+    private static Results<Ok<SealView>, ProblemHttpResult> Map((SealView? Seal, ProblemType? Problem, string? Detail) outcome) =>
+        outcome.Problem is null ? TypedResults.Ok(outcome.Seal!) : ProblemCatalog.Problem(outcome.Problem, outcome.Detail);
 
     private static Results<Ok<T>, ProblemHttpResult> Map<T>(OversightOutcome<T> outcome) =>
         outcome.Problem is null ? TypedResults.Ok(outcome.Value!) : ProblemCatalog.Problem(outcome.Problem, outcome.Detail);

@@ -41,6 +41,7 @@ internal static partial class DistrictPartitioning
         ("correction_requests", "district_code"),
         ("snooping_alerts", "district_code"),
         ("snooping_alert_residents", "district_code"),
+        ("access_seals", "district_code"),
         ("AccessLog", "LogId"),
         ("AccessLogNodes", "LogId"),
         ("AccessLogTreeHeads", "LogId"),

@@ -47,6 +47,8 @@ internal sealed class WebText
         ["alert_reason_hint"] = ("（10–1000 字；维持时居民可见）", "(10–1000 characters; residents read it when upheld)"),
         ["alert_uphold"] = ("维持（告知居民）", "Uphold (tell the residents)"),
         ["alert_dismiss"] = ("驳回", "Dismiss"),
+        ["sealed_access"] = ("一条依法封存的访问，将于", "One sealed access (a lawful, approved seal); its details are visible from"),
+        ["sealed_visible"] = ("起可见。", "."),
         ["upheld_alerts"] = ("经核实的异常访问", "Improper access confirmed"),
         ["upheld_alerts_intro"] = ("隐私官核实了以下涉及您记录的异常访问：", "A privacy officer confirmed the following improper access to your record:"),
         ["ov_intro"] = ("按当前生效策略、生效授权和紧急访问回答：为什么能看到、谁能看到、能看到什么。按居民编号查询会记入该居民的访问记录。", "Answered from the running policy, the grants in force and break-glass: why a unit sees a field, who can see it, what a unit can see. A question about one resident is recorded in that resident's access log."),

@@ -698,6 +698,94 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                     b.ToTable("correction_requests", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Oversight.Sealing.SealRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CaseId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("case_id");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("integer")
+                        .HasColumnName("days");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("LegalBasis")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("legal_basis");
+
+                    b.Property<string>("LiftReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("lift_reason");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("lifted_by");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("requested_at_ms");
+
+                    b.Property<string>("RequesterSubject")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("requester_subject");
+
+                    b.Property<string>("RequesterUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("character varying(96)")
+                        .HasColumnName("requester_unit");
+
+                    b.Property<string>("ResidentId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resident_id");
+
+                    b.Property<long?>("SealedFromUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sealed_from_ms");
+
+                    b.Property<long?>("SealedUntilUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sealed_until_ms");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResidentId", "Status")
+                        .HasDatabaseName("IX_access_seals_resident");
+
+                    b.ToTable("access_seals", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertResidentRow", b =>
                 {
                     b.Property<string>("AlertId")

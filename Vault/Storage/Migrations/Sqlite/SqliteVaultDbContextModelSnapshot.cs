@@ -691,6 +691,94 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("correction_requests", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Oversight.Sealing.SealRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("CaseId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("case_id");
+
+                    b.Property<int>("Days")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("days");
+
+                    b.Property<string>("DecidedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("decided_by");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("LegalBasis")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("legal_basis");
+
+                    b.Property<string>("LiftReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lift_reason");
+
+                    b.Property<string>("LiftedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lifted_by");
+
+                    b.Property<long>("RequestedAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requested_at_ms");
+
+                    b.Property<string>("RequesterSubject")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requester_subject");
+
+                    b.Property<string>("RequesterUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requester_unit");
+
+                    b.Property<string>("ResidentId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resident_id");
+
+                    b.Property<long?>("SealedFromUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sealed_from_ms");
+
+                    b.Property<long?>("SealedUntilUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sealed_until_ms");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResidentId", "Status")
+                        .HasDatabaseName("IX_access_seals_resident");
+
+                    b.ToTable("access_seals", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Oversight.Snooping.SnoopingAlertResidentRow", b =>
                 {
                     b.Property<string>("AlertId")

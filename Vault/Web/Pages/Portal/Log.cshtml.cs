@@ -20,6 +20,9 @@ internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions q
 
     public string? NextCursor { get; private set; }
 
+    /// <summary>Entries of this page whose details are sealed until a date (counted and proven).</summary>
+    public IReadOnlyList<Oversight.Sealing.SealedAccess> Sealed { get; private set; } = [];
+
     /// <summary>Snooping alerts about this resident that a privacy officer upheld (issue 16, item 4: the resident is told).</summary>
     public IReadOnlyList<Oversight.Snooping.UpheldAlertNotice> Upheld { get; private set; } = [];
 
@@ -69,6 +72,7 @@ internal sealed class LogModel(ResidentLink link, MyData data, AccessQuestions q
         var keys = queries.PublicKeys();
         Entries = [.. page.Entries.Select(e => new Row(e, EntryVerifier.Verify(e.Entry, e.Proof, e.TreeHead, keys)))];
         NextCursor = page.NextCursor;
+        Sealed = page.Sealed;
         Upheld = await alerts.UpheldAboutAsync(MyRecord.Id, cancellationToken);
         await CheckContinuityAsync(cancellationToken);
     }
