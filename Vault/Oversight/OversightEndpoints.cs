@@ -67,16 +67,16 @@ internal static class OversightEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict);
         oversight.MapPost("/alerts/scan", async Task<Results<Ok<SnoopingScan>, ProblemHttpResult>> (string? day, CallerContext caller, SnoopingScanner scanner, TimeProvider time, CancellationToken ct) =>
             {
-                if (caller.Role != UnitRoles.PrivacyOfficer)
+                if (AccessLog.AccessLogEndpoints.DistrictOf(caller, UnitRoles.PrivacyOfficer) is not { } district)
                 {
                     return ProblemCatalog.Problem(ProblemCatalog.Forbidden, "只有隐私官可以发起扫描 / Only privacy officers start a scan.");
                 }
-                if (day is not null && !DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                var judged = SnoopingDetector.DayOf(time.GetUtcNow());
+                if (day is not null && !DateOnly.TryParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out judged))
                 {
                     return ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, "day: yyyy-MM-dd (Beijing)");
                 }
-                var judged = day is null ? SnoopingDetector.DayOf(time.GetUtcNow()) : DateOnly.ParseExact(day, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-                return TypedResults.Ok(await scanner.ScanAsync(SnoopingAlerts.DistrictOf(caller), judged, ct));
+                return TypedResults.Ok(await scanner.ScanAsync(district, judged, ct));
             })
             .WithName("ScanForSnooping")
             .WithSummary("Run the snooping rules now over the district's log for one Beijing day (`day=yyyy-MM-dd`, default today); new findings join the queue (a finding already there is not added again). Privacy officers only.");

@@ -73,8 +73,21 @@ internal sealed class ReverseQueries(
     private readonly Lazy<IReadOnlyList<(string Role, string Jurisdiction, string? Department)>> _units = new(folder.Units);
 
     /// <summary>The residence jurisdictions (communities and grids: a resident's <c>res_jur</c>) at or below <paramref name="code"/>.</summary>
-    public IReadOnlyList<string> ResidencesWithin(string code) =>
-        [.. folder.Tree.Nodes.Where(n => n.Kind is JurisdictionKind.Community or JurisdictionKind.Grid && ResidentApi.ResidentScope.IsWithin(folder.Tree, n.Code, code)).Select(n => n.Code)];
+    public IReadOnlyList<string> ResidencesWithin(string code) => _residences.Value.GetValueOrDefault(code) ?? [];
+
+    // Each node's residences, computed once from the tree (the covering walk asks for them at every node).
+    private readonly Lazy<Dictionary<string, List<string>>> _residences = new(() =>
+    {
+        var below = folder.Tree.Nodes.ToDictionary(n => n.Code, _ => new List<string>(), StringComparer.Ordinal);
+        foreach (var residence in folder.Tree.Nodes.Where(n => n.Kind is JurisdictionKind.Community or JurisdictionKind.Grid))
+        {
+            for (var node = residence; node is not null; node = node.Parent is null ? null : folder.Tree.Find(node.Parent))
+            {
+                below[node.Code].Add(residence.Code);
+            }
+        }
+        return below;
+    });
 
     /// <summary>
     /// Who can see <paramref name="field"/> of one resident (<paramref name="resident"/> given) or of every
@@ -85,7 +98,7 @@ internal sealed class ReverseQueries(
     public async Task<WhoCanSeeAnswer> WhoCanSeeAsync(FieldDefinition field, IReadOnlyList<string> residences, ResidentLocation? resident, string jurisdiction, CancellationToken cancellationToken, bool wholeView = false)
     {
         var snapshot = decider.Snapshot;
-        var index = IndexOf(field);
+        var index = chains.IndexOf(field.Key) is var i and >= 0 ? i : throw new ArgumentException($"unknown field '{field.Key}'", nameof(field));
         var now = time.GetUtcNow();
         var set = await grants.CurrentAsync(cancellationToken);
         // (unit, purpose) → per residence: the right held and its source.
@@ -300,18 +313,6 @@ internal sealed class ReverseQueries(
 
     private static CallerContext Caller((string Role, string Jurisdiction, string? Department) unit) =>
         new("", "user", unit.Role, unit.Jurisdiction, unit.Department, UnitRoles.UnitName(unit.Role, unit.Jurisdiction, unit.Department));
-
-    private int IndexOf(FieldDefinition field)
-    {
-        for (var i = 0; i < schema.Fields.Count; i++)
-        {
-            if (schema.Fields[i].Key == field.Key)
-            {
-                return i;
-            }
-        }
-        throw new ArgumentException($"unknown field '{field.Key}'", nameof(field));
-    }
 
     private static int Rank(string name) => FidelityNames.TryParse(name, out var f) ? (int)f : 0;
 }

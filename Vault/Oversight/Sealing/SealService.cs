@@ -135,8 +135,8 @@ internal sealed class SealService(IDbContextFactory<VaultDbContext> dbs, Residen
     {
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var query = db.Set<SealRow>().AsNoTracking();
-        query = caller.Role is UnitRoles.PrivacyOfficer or UnitRoles.Auditor
-            ? query.Where(s => s.DistrictCode == Snooping.SnoopingAlerts.DistrictOf(caller))
+        query = AccessLogEndpoints.DistrictOf(caller, UnitRoles.PrivacyOfficer, UnitRoles.Auditor) is { } district
+            ? query.Where(s => s.DistrictCode == district)
             : query.Where(s => s.RequesterSubject == caller.Subject);
         return [.. (await query.OrderByDescending(s => s.RequestedAtUnixMs).Take(200).ToListAsync(cancellationToken)).Select(View)];
     }
@@ -166,7 +166,7 @@ internal sealed class SealService(IDbContextFactory<VaultDbContext> dbs, Residen
     }
 
     private static bool IsOfficerOf(CallerContext officer, SealRow row) =>
-        officer.Role == UnitRoles.PrivacyOfficer && Snooping.SnoopingAlerts.DistrictOf(officer) == row.DistrictCode;
+        AccessLogEndpoints.DistrictOf(officer, UnitRoles.PrivacyOfficer) == row.DistrictCode;
 
     private static SealView View(SealRow s) => new(s.Id, s.Status, s.ResidentId, s.CaseId, s.LegalBasis, s.Days, s.RequesterUnit,
         DateTimeOffset.FromUnixTimeMilliseconds(s.RequestedAtUnixMs),

@@ -37,11 +37,15 @@ internal sealed class SnoopingAlerts(IDbContextFactory<VaultDbContext> dbs, Snoo
     public const int MinReason = 10;
     public const int MaxReason = 1000;
 
-    public static string DistrictOf(CallerContext officer) => officer.Jurisdiction.Length >= 6 ? officer.Jurisdiction[..6] : officer.Jurisdiction;
+    /// <summary>The district whose queue the caller reads: a privacy officer's or auditor's held at a district (as for the log search), none otherwise.</summary>
+    private static string? QueueOf(CallerContext caller) => AccessLogEndpoints.DistrictOf(caller, UnitRoles.PrivacyOfficer, UnitRoles.Auditor);
 
     public async Task<SnoopingAlertPage> ListAsync(CallerContext officer, string? status, QueueCursor? after, int limit, CancellationToken cancellationToken)
     {
-        var district = DistrictOf(officer);
+        if (QueueOf(officer) is not { } district)
+        {
+            return new SnoopingAlertPage([], null);
+        }
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var query = db.Set<SnoopingAlertRow>().AsNoTracking().Where(a => a.DistrictCode == district);
         if (status is not null)
@@ -61,8 +65,12 @@ internal sealed class SnoopingAlerts(IDbContextFactory<VaultDbContext> dbs, Snoo
 
     public async Task<SnoopingAlertView?> GetAsync(CallerContext officer, string id, CancellationToken cancellationToken)
     {
+        if (QueueOf(officer) is not { } district)
+        {
+            return null;
+        }
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
-        var row = await db.Set<SnoopingAlertRow>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.DistrictCode == DistrictOf(officer), cancellationToken);
+        var row = await db.Set<SnoopingAlertRow>().AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.DistrictCode == district, cancellationToken);
         if (row is null)
         {
             return null;
@@ -74,7 +82,7 @@ internal sealed class SnoopingAlerts(IDbContextFactory<VaultDbContext> dbs, Snoo
 
     public async Task<(SnoopingAlertView? Alert, ProblemType? Problem, string? Detail)> CloseAsync(CallerContext officer, string id, CloseAlert body, CancellationToken cancellationToken)
     {
-        if (officer.Role != UnitRoles.PrivacyOfficer)
+        if (AccessLogEndpoints.DistrictOf(officer, UnitRoles.PrivacyOfficer) is not { } district)
         {
             return (null, ProblemCatalog.Forbidden, "只有隐私官处理告警 / Only privacy officers close alerts.");
         }
@@ -89,7 +97,6 @@ internal sealed class SnoopingAlerts(IDbContextFactory<VaultDbContext> dbs, Snoo
         }
         await using var db = await dbs.CreateDbContextAsync(cancellationToken);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var district = DistrictOf(officer);
         // One conditional update: two officers closing at once cannot both succeed.
         var changed = await db.Set<SnoopingAlertRow>()
             .Where(a => a.Id == id && a.DistrictCode == district && a.Status == SnoopingAlertRow.Open)
