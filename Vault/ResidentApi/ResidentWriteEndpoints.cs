@@ -20,9 +20,11 @@ public sealed record ResidentWriteRequest(Dictionary<string, JsonElement>? Field
 
 /// <summary>
 /// What a write did: the resident's id and new version (its ETag), the field KEYS written (never
-/// values), and the caller's view of the result (logged as a read).
+/// values), and the caller's view of the result (logged as a read). When the write landed but that
+/// read could not be logged, <see cref="Resident"/> is null and <see cref="ResidentWithheld"/> names
+/// why (<c>access_log_unavailable</c>): the write is reported, the data is not served.
 /// </summary>
-public sealed record ResidentWriteResult(string Id, int Version, IReadOnlyList<string> Changed, ResidentView? Resident);
+public sealed record ResidentWriteResult(string Id, int Version, IReadOnlyList<string> Changed, ResidentView? Resident, string? ResidentWithheld = null);
 
 /// <summary>
 /// <c>POST /api/v1/residents</c> and <c>PATCH /api/v1/residents/{id}</c>. A write needs, for the stated
@@ -98,9 +100,9 @@ internal static partial class ResidentWriteEndpoints
         }
 
         ResidentApiLog.Created(logger, id, caller.Subject, written.Version);
-        var view = await ViewAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, written.Version, resident.Fields), cancellationToken);
+        var (view, withheld) = await ViewAfterWriteAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, written.Version, resident.Fields), cancellationToken);
         http.Response.Headers.ETag = ResidentEndpoints.ETag(written.Version);
-        return TypedResults.Created($"/api/v1/residents/{id}", new ResidentWriteResult(id, written.Version, keys, view));
+        return TypedResults.Created($"/api/v1/residents/{id}", new ResidentWriteResult(id, written.Version, keys, view, withheld));
     }
 
     private static async Task<Results<Ok<ResidentWriteResult>, ProblemHttpResult>> UpdateAsync(
@@ -175,9 +177,9 @@ internal static partial class ResidentWriteEndpoints
             version = written.Version;
             ResidentApiLog.Updated(logger, id, caller.Subject, version, string.Join(",", changed));
         }
-        var view = await ViewAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, version, resident.Fields), cancellationToken);
+        var (view, withheld) = await ViewAfterWriteAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, version, resident.Fields), cancellationToken);
         http.Response.Headers.ETag = ResidentEndpoints.ETag(version);
-        return TypedResults.Ok(new ResidentWriteResult(id, version, changed, view));
+        return TypedResults.Ok(new ResidentWriteResult(id, version, changed, view, withheld));
     }
 
     /// <summary>The keys of <paramref name="keys"/> the caller may not write there (sorted), or all of them when the community is outside the caller's jurisdiction.</summary>
@@ -204,10 +206,22 @@ internal static partial class ResidentWriteEndpoints
         ProblemCatalog.Problem(ProblemCatalog.PreconditionFailed,
             "记录在您读取后已被修改，请重新读取 / The record changed since you read it (or If-Match is not its ETag); read it again.");
 
-    private static async Task<ResidentView?> ViewAsync(CallerContext caller, Purpose purpose, ResidentViews views, StoredResident stored, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's view of what it just wrote, logged as a read. The write has landed by now, so a
+    /// read that cannot be logged withholds only the view: answering 503 would tell the client that
+    /// nothing was written, and its retry would meet 412 or write a second time.
+    /// </summary>
+    private static async Task<(ResidentView? View, string? Withheld)> ViewAfterWriteAsync(CallerContext caller, Purpose purpose, ResidentViews views, StoredResident stored, CancellationToken cancellationToken)
     {
-        var served = await views.ServeAsync(caller, purpose, AccessAction.Read, [stored], cancellationToken);
-        return served.Count == 0 ? null : served[0];
+        try
+        {
+            var served = await views.ServeAsync(caller, purpose, AccessAction.Read, [stored], cancellationToken);
+            return (served.Count == 0 ? null : served[0], null);
+        }
+        catch (AccessLogUnavailableException)
+        {
+            return (null, ProblemCatalog.AccessLogUnavailable.Code);
+        }
     }
 
     /// <summary>A strong ETag <c>"7"</c> → 7 (If-Match uses strong comparison, RFC 9110 §13.1.1; a weak or <c>*</c> tag never matches).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using DataVault.Identity.Units;
 using DataVault.Tests.Vault.Api;
 using static DataVault.Tests.Vault.ResidentApi.ResidentApiTestKit;
@@ -55,6 +56,39 @@ public sealed class WritingResidentsTests
         var unchanged = after.Single(r => r.Id == existing.Id);
         Assert.Equal(existing.Version, unchanged.Version);
         Assert.Equal(existing.Values["phone"], unchanged.Values["phone"]);
+    }
+
+    /// <summary>
+    /// The write's entry is made and the write lands; only the read of the returned view cannot be
+    /// logged. The answer must report the write (a 503 would make the client think nothing was written,
+    /// and its retry would meet 412) and must not serve the view.
+    /// </summary>
+    [Fact]
+    public async Task CreateAndPatch_WhenOnlyTheReadBackCannotBeLogged_TheWriteIsReported_TheViewWithheld()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 1);
+        var token = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var existing = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
+        await SqlAsync(host, "CREATE TRIGGER refuse_reads BEFORE INSERT ON AccessLog WHEN NEW.Action = 'read' BEGIN SELECT RAISE(ABORT, 'log disk failure'); END;");
+
+        using var create = await host.CreateAsync(token, NewResident(ApiTestHost.CommunityY, 8), "data_collection");
+        using var patch = await host.PatchAsync(token, existing.Id, $"\"{existing.Version}\"", new() { ["phone"] = "13911113333" }, "data_collection");
+
+        var created = await ApiTestHost.JsonAsync(create, HttpStatusCode.Created);
+        var patched = await ApiTestHost.JsonAsync(patch, HttpStatusCode.OK);
+        foreach (var body in new[] { created, patched })
+        {
+            Assert.Equal(JsonValueKind.Null, body.GetProperty("resident").ValueKind);
+            Assert.Equal("access_log_unavailable", body.GetProperty("residentWithheld").GetString());
+        }
+        Assert.Equal(existing.Version + 1, patched.GetProperty("version").GetInt32());
+        Assert.Equal($"\"{existing.Version + 1}\"", patch.Headers.ETag?.Tag);
+        var stored = await host.StoredResidentsAsync();
+        Assert.Equal("13911113333", stored.Single(r => r.Id == existing.Id).Values["phone"]);
+        Assert.Contains(stored, r => r.Id == created.GetProperty("id").GetString());
+        var rows = await host.LogRowsAsync();
+        Assert.Contains(rows, r => r.ResidentId == existing.Id && r.Action == "write");
+        Assert.DoesNotContain(rows, r => r.ResidentId == existing.Id && r.Action == "read");
     }
 
     private static async Task SqlAsync(ApiTestHost host, string sql)
