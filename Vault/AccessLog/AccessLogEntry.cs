@@ -13,6 +13,9 @@ public enum AccessAction
 
     /// <summary>A privacy officer or auditor asked who may see the resident's data (oversight): only where they live was read.</summary>
     Explain,
+
+    /// <summary>Listed in a department form (一表通): the fields the form read, at their fidelity; the reason names the form and the fill.</summary>
+    Form,
 }
 
 /// <summary>One field as it left the vault: its key and the fidelity served (never its value).</summary>

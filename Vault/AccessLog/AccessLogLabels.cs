@@ -32,6 +32,7 @@ internal sealed class AccessLogLabels
         [LoggedAccess.BreakGlassAction] = ("紧急访问", "Emergency (break-glass) access"),
         ["write"] = ("修改", "Changed"),
         ["explain"] = ("核查谁可查看您的数据", "Checked who may see your data"),
+        ["form"] = ("填入部门报表", "Listed in a department form"),
     };
 
     private readonly Dictionary<string, (string Zh, string En)> _roles;

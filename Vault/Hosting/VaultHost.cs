@@ -5,6 +5,7 @@ using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Forms;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Integrity;
 using DataVault.Vault.Keys;
@@ -54,6 +55,7 @@ public static class VaultHost
         services.AddGrants();
         services.AddBreakGlass(builder.Configuration);
         services.AddOversight(builder.Configuration);
+        services.AddDepartmentForms();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -89,6 +91,7 @@ public static class VaultHost
         api.MapBreakGlassEndpoints();
         api.MapIntegrityEndpoints();
         api.MapOversightEndpoints();
+        api.MapFormEndpoints();
         app.MapVaultWeb();
 
         return app;

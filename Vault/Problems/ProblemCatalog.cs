@@ -21,6 +21,8 @@ public static class ProblemCatalog
     public static readonly ProblemType ResidentExists = new("resident_exists", StatusCodes.Status409Conflict, "该居民已登记 / This resident is already registered");
     public static readonly ProblemType Conflict = new("conflict", StatusCodes.Status409Conflict, "状态冲突 / Conflict with the current state");
     public static readonly ProblemType PreconditionFailed = new("precondition_failed", StatusCodes.Status412PreconditionFailed, "记录已被他人修改 / The record was changed since you read it");
+    public static readonly ProblemType FormInvalid = new("form_invalid", StatusCodes.Status422UnprocessableEntity, "表单定义有误 / The form definition has mistakes");
+    public static readonly ProblemType FormNotAllowed = new("form_not_allowed", StatusCodes.Status403Forbidden, "表单所需超出查看范围 / The form needs what its filler may not see");
     public static readonly ProblemType PolicyInvalid = new("policy_invalid", StatusCodes.Status422UnprocessableEntity, "策略无效 / The policy does not validate");
     public static readonly ProblemType PreconditionRequired = new("precondition_required", StatusCodes.Status428PreconditionRequired, "需要 If-Match / If-Match is required");
     public static readonly ProblemType RateLimited = new("rate_limited", StatusCodes.Status429TooManyRequests, "请求过于频繁 / Too many requests");

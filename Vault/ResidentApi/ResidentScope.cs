@@ -45,6 +45,9 @@ internal sealed record ResidentScope(Jurisdiction Jurisdiction, ResidentFilter F
         return effective is null ? (null, NotFound()) : (new ResidentScope(effective, FilterOf(tree, effective)), null);
     }
 
+    /// <summary>The scope of a jurisdiction already known to be within the caller's reach.</summary>
+    public static ResidentScope Of(JurisdictionTree tree, Jurisdiction jurisdiction) => new(jurisdiction, FilterOf(tree, jurisdiction));
+
     /// <summary>Is <paramref name="code"/> the same as, or below, <paramref name="ancestor"/> in the tree?</summary>
     public static bool IsWithin(JurisdictionTree tree, string code, string ancestor)
     {

@@ -250,6 +250,173 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                     b.ToTable("break_glass", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Forms.FormFillCommunityRow", b =>
+                {
+                    b.Property<string>("FillId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("fill_id");
+
+                    b.Property<string>("CommunityCode")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("community_code");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FilledAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("filled_at_ms");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows");
+
+                    b.HasKey("FillId", "CommunityCode");
+
+                    b.HasIndex("CommunityCode", "FilledAtUnixMs")
+                        .HasDatabaseName("IX_form_fill_comm");
+
+                    b.ToTable("form_fill_communities", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Forms.FormFillRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("id");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FilledAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("filled_at_ms");
+
+                    b.Property<string>("FilledBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("filled_by");
+
+                    b.Property<string>("FilledByUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("character varying(96)")
+                        .HasColumnName("filled_by_unit");
+
+                    b.Property<string>("FormCode")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("form_code");
+
+                    b.Property<int>("FormVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("form_version");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("format");
+
+                    b.Property<string>("PolicyVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("policy_version");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("RefillOf")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("refill_of");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("title");
+
+                    b.Property<int>("Withheld")
+                        .HasColumnType("integer")
+                        .HasColumnName("withheld");
+
+                    b.Property<string>("Within")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("within");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DistrictCode", "FilledAtUnixMs")
+                        .HasDatabaseName("IX_form_fills_district");
+
+                    b.ToTable("form_fills", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Forms.FormRow", b =>
+                {
+                    b.Property<string>("DistrictCode")
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(48)
+                        .HasColumnType("character varying(48)")
+                        .HasColumnName("code");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.Property<long>("DefinedAtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("defined_at_ms");
+
+                    b.Property<string>("DefinedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("defined_by");
+
+                    b.Property<string>("DefinedByUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("character varying(96)")
+                        .HasColumnName("defined_by_unit");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("character varying(64000)")
+                        .HasColumnName("definition");
+
+                    b.HasKey("DistrictCode", "Code", "Version");
+
+                    b.ToTable("department_forms", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Grants.GrantRow", b =>
                 {
                     b.Property<string>("Id")

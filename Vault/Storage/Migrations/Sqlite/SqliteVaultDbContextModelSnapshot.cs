@@ -245,6 +245,173 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("break_glass", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Forms.FormFillCommunityRow", b =>
+                {
+                    b.Property<string>("FillId")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("fill_id");
+
+                    b.Property<string>("CommunityCode")
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("community_code");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FilledAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("filled_at_ms");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows");
+
+                    b.HasKey("FillId", "CommunityCode");
+
+                    b.HasIndex("CommunityCode", "FilledAtUnixMs")
+                        .HasDatabaseName("IX_form_fill_comm");
+
+                    b.ToTable("form_fill_communities", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Forms.FormFillRow", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<long>("FilledAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("filled_at_ms");
+
+                    b.Property<string>("FilledBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filled_by");
+
+                    b.Property<string>("FilledByUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("filled_by_unit");
+
+                    b.Property<string>("FormCode")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("form_code");
+
+                    b.Property<int>("FormVersion")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("form_version");
+
+                    b.Property<string>("Format")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("format");
+
+                    b.Property<string>("PolicyVersion")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("policy_version");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(48)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("RefillOf")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("refill_of");
+
+                    b.Property<int>("Rows")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("rows");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("title");
+
+                    b.Property<int>("Withheld")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("withheld");
+
+                    b.Property<string>("Within")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("within");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DistrictCode", "FilledAtUnixMs")
+                        .HasDatabaseName("IX_form_fills_district");
+
+                    b.ToTable("form_fills", (string)null);
+                });
+
+            modelBuilder.Entity("DataVault.Vault.Forms.FormRow", b =>
+                {
+                    b.Property<string>("DistrictCode")
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("Code")
+                        .HasMaxLength(48)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("code");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.Property<long>("DefinedAtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("defined_at_ms");
+
+                    b.Property<string>("DefinedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("defined_by");
+
+                    b.Property<string>("DefinedByUnit")
+                        .IsRequired()
+                        .HasMaxLength(96)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("defined_by_unit");
+
+                    b.Property<string>("Definition")
+                        .IsRequired()
+                        .HasMaxLength(64000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("definition");
+
+                    b.HasKey("DistrictCode", "Code", "Version");
+
+                    b.ToTable("department_forms", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Grants.GrantRow", b =>
                 {
                     b.Property<string>("Id")
