@@ -16,6 +16,9 @@ public enum AccessAction
 
     /// <summary>Listed in a department form (一表通): the fields the form read, at their fidelity; the reason names the form and the fill.</summary>
     Form,
+
+    /// <summary>Delivered to a department system by the change feed: the fields that changed (all visible ones for a new resident), at their fidelity.</summary>
+    Feed,
 }
 
 /// <summary>One field as it left the vault: its key and the fidelity served (never its value).</summary>

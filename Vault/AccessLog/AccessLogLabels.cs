@@ -33,6 +33,7 @@ internal sealed class AccessLogLabels
         ["write"] = ("修改", "Changed"),
         ["explain"] = ("核查谁可查看您的数据", "Checked who may see your data"),
         ["form"] = ("填入部门报表", "Listed in a department form"),
+        ["feed"] = ("同步至部门系统", "Sent to a department's system (change feed)"),
     };
 
     private readonly Dictionary<string, (string Zh, string En)> _roles;

@@ -5,6 +5,7 @@ using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Feed;
 using DataVault.Vault.Forms;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Integrity;
@@ -56,6 +57,7 @@ public static class VaultHost
         services.AddBreakGlass(builder.Configuration);
         services.AddOversight(builder.Configuration);
         services.AddDepartmentForms();
+        services.AddChangeFeed();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -92,6 +94,7 @@ public static class VaultHost
         api.MapIntegrityEndpoints();
         api.MapOversightEndpoints();
         api.MapFormEndpoints();
+        api.MapFeedEndpoints();
         app.MapVaultWeb();
 
         return app;

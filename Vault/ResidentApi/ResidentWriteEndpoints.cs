@@ -162,7 +162,8 @@ internal static partial class ResidentWriteEndpoints
         {
             // Logged before the change, as for create: no write without its entry.
             await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
-            var written = await writer.UpdateAsync(id, expected, resident, cancellationToken);
+            var before = ResidentViews.LocationOf(stored);
+            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken);
             switch (written.Status)
             {
                 case SingleWriteStatus.Stale:

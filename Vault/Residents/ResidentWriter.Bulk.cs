@@ -51,7 +51,7 @@ internal sealed partial class ResidentWriter
     internal sealed class BulkStore(VaultDbContext db, bool sqlite, bool claimIdNumbers) : IAsyncDisposable
     {
         public Task StoreAsync(IReadOnlyList<SealedBatch> batches, CancellationToken cancellationToken) =>
-            ResidentWriter.StoreAsync(db, batches, claimIdNumbers, cancellationToken);
+            ResidentWriter.StoreAsync(db, batches, claimIdNumbers, journal: false, cancellationToken);
 
         public async ValueTask DisposeAsync()
         {

@@ -68,6 +68,11 @@ internal sealed partial class ResidentWriter
                 await using var claim = CreateClaim(connection, transaction, DistrictPartitioning.ClaimSql);
                 await ClaimAsync(claim, id, idIndex, cancellationToken);
             }
+            await using (var journal = ResidentChangeRow.Insert(connection, transaction, !IsSqlite(db)))
+            {
+                ResidentChangeRow.Bind(journal, resident.DistrictCode, id, ResidentChangeRow.Created, resident.Fields.Keys, null, PlaceOf(resident), 1, now);
+                await journal.ExecuteNonQueryAsync(cancellationToken);
+            }
             await tx.CommitAsync(cancellationToken);
             return new SingleWriteResult(SingleWriteStatus.Done, 1);
         }
@@ -98,7 +103,9 @@ internal sealed partial class ResidentWriter
     /// is still <paramref name="expectedVersion"/>: <c>UPDATE … WHERE id = @id AND version = @expected</c>
     /// in a transaction, so a concurrent writer makes this one fail as stale, never silently overwrite.
     /// </summary>
-    public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, CancellationToken cancellationToken)
+    /// <paramref name="changed"/> (the field keys that differ) and <paramref name="from"/> (where the
+    /// resident lived) go to the change journal with it, in the same transaction.
+    public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, IReadOnlyList<string> changed, ResidentPlace from, CancellationToken cancellationToken)
     {
         // Sealed for the version it will be stored as: an older version's buckets never open as this one.
         var (idIndex, phone, data, now) = SealOne(id, expectedVersion + 1, resident);
@@ -145,6 +152,11 @@ internal sealed partial class ResidentWriter
                 await using var reclaim = CreateClaim(connection, transaction, DistrictPartitioning.ReclaimSql);
                 await ClaimAsync(reclaim, id, idIndex, cancellationToken);
             }
+            await using (var journal = ResidentChangeRow.Insert(connection, transaction, !IsSqlite(db)))
+            {
+                ResidentChangeRow.Bind(journal, resident.DistrictCode, id, ResidentChangeRow.Updated, changed, from, PlaceOf(resident), expectedVersion + 1, now);
+                await journal.ExecuteNonQueryAsync(cancellationToken);
+            }
             await tx.CommitAsync(cancellationToken);
             return new SingleWriteResult(SingleWriteStatus.Done, expectedVersion + 1);
         }
@@ -158,6 +170,10 @@ internal sealed partial class ResidentWriter
             return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, racer);
         }
     }
+
+    private static ResidentPlace PlaceOf(ValidResident resident) => new(resident.CommunityCode, resident.GridCode);
+
+    private static bool IsSqlite(VaultDbContext db) => Microsoft.EntityFrameworkCore.SqliteDatabaseFacadeExtensions.IsSqlite(db.Database);
 
     private static void SetLocation(DbCommand command, string id, ValidResident resident)
     {

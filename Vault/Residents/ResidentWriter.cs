@@ -26,7 +26,12 @@ public sealed record WriteOutcome(int Row, string ResidentId, WriteKind Kind, IR
 /// <summary>One resident row, sealed and ready to insert or update.</summary>
 internal sealed record SealedRow(
     string Id, bool IsNew, int Version, DateTime CreatedAt, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode,
-    byte[] IdIndex, byte[]? PhoneIndex, byte[] Data);
+    byte[] IdIndex, byte[]? PhoneIndex, byte[] Data)
+{
+    /// <summary>For the change journal: the field keys written (a new resident: all of them) and, for an update, where the resident lived.</summary>
+    public IReadOnlyCollection<string> ChangedKeys { get; init; } = [];
+    public ResidentPlace? From { get; init; }
+}
 
 /// <summary>A batch after <see cref="ResidentWriter.SealAsync"/>: what each input record did and the rows to write.</summary>
 internal sealed record SealedBatch(IReadOnlyList<WriteOutcome> Outcomes, SealedRow[] Rows, DateTime Now);
@@ -62,6 +67,8 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         /// <summary>The merged values; null while they are exactly <see cref="Latest"/>'s (a new resident).</summary>
         public required Dictionary<string, string>? Values { get; set; }
         public required ValidResident Latest { get; set; }
+        public HashSet<string> Changed { get; } = new(StringComparer.Ordinal);
+        public ResidentPlace? From { get; init; }
     }
 
     /// <summary>Seals and stores one batch in one transaction (all of it or none).</summary>
@@ -109,7 +116,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                     state = new State
                     {
                         Id = row.Id, IdIndex = idIndexes[i], CreatedAt = row.CreatedAt, Version = row.Version, IsNew = false,
-                        Values = codec.OpenChecked(row.Address, row.Data), Latest = record,
+                        Values = codec.OpenChecked(row.Address, row.Data), Latest = record, From = new ResidentPlace(row.Address.CommunityCode, row.Address.GridCode),
                     };
                 }
                 else
@@ -141,6 +148,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 }
             }
             changed.Sort(StringComparer.Ordinal);
+            state.Changed.UnionWith(changed);
             state.Latest = record;
             if (changed.Count > 0 && !state.Dirty)
             {
@@ -164,7 +172,11 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
             rows[i] = new SealedRow(
                 s.Id, s.IsNew, s.Version, s.CreatedAt, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"),
                 s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone),
-                codec.Seal(new RecordAddress(s.Id, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"), s.IsNew ? 1 : s.Version + 1), values));
+                codec.Seal(new RecordAddress(s.Id, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"), s.IsNew ? 1 : s.Version + 1), values))
+            {
+                ChangedKeys = s.IsNew ? [.. values.Keys] : s.Changed,
+                From = s.From,
+            };
         });
         return new SealedBatch(outcomes, rows, now);
     }
@@ -178,10 +190,15 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         }
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
-        await StoreAsync(db, batches, ClaimsIdNumbers, cancellationToken);
+        await StoreAsync(db, batches, ClaimsIdNumbers, journal: true, cancellationToken);
     }
 
-    internal static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, bool claimIdNumbers, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="journal"/>: each row also goes to the change journal (the feed). Import and
+    /// single writes journal; seeding a synthetic population does not (a department system starts from
+    /// an export of what is there, then follows the feed: docs/feed.md).
+    /// </summary>
+    internal static async Task StoreAsync(VaultDbContext db, IReadOnlyList<SealedBatch> batches, bool claimIdNumbers, bool journal, CancellationToken cancellationToken)
     {
         var connection = db.Database.GetDbConnection();
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -189,6 +206,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         await using (var insert = CreateInsert(connection, transaction))
         await using (var update = CreateUpdate(connection, transaction))
         await using (var claim = claimIdNumbers ? CreateClaim(connection, transaction, DistrictPartitioning.ClaimSql) : null)
+        await using (var changes = journal ? ResidentChangeRow.Insert(connection, transaction, !IsSqlite(db)) : null)
         {
             // Rows go in in ID-number blind-index order: consecutive inserts then walk the unique
             // index's B-tree forwards instead of jumping to a random leaf each time.
@@ -235,6 +253,12 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 {
                     // An update keeps its number (the batch found the resident by it): only new residents claim.
                     await ClaimAsync(claim, r.Id, r.IdIndex, cancellationToken);
+                }
+                if (changes is not null)
+                {
+                    ResidentChangeRow.Bind(changes, r.DistrictCode, r.Id, r.IsNew ? ResidentChangeRow.Created : ResidentChangeRow.Updated, r.ChangedKeys, r.From,
+                        new ResidentPlace(r.CommunityCode, r.GridCode), r.IsNew ? 1 : r.Version + 1, now);
+                    await changes.ExecuteNonQueryAsync(cancellationToken);
                 }
             }
         }

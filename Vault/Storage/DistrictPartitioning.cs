@@ -35,6 +35,7 @@ internal static partial class DistrictPartitioning
     public static readonly IReadOnlyList<(string Table, string DistrictColumn)> Tables =
     [
         ("residents", "district_code"),
+        ("resident_changes", "district_code"),
         ("grants", "district_code"),
         ("break_glass", "district_code"),
         ("access_questions", "district_code"),

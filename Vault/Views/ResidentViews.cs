@@ -118,6 +118,13 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     }
 
     /// <summary>Logs one entry per read in one durable commit, then projects each read with its receipt.</summary>
+    /// <summary>
+    /// Serves reads prepared elsewhere (each access possibly narrowed to some of its fields, as the change
+    /// feed narrows an update to the fields that changed): one entry per read, all durable, then the views.
+    /// </summary>
+    internal Task<IReadOnlyList<ResidentView>> ServePreparedAsync(List<PreparedRead> reads, AccessAction action, CancellationToken cancellationToken) =>
+        LogAndProjectAsync(reads, action, cancellationToken);
+
     private async Task<IReadOnlyList<ResidentView>> LogAndProjectAsync(List<PreparedRead> reads, AccessAction action, CancellationToken cancellationToken)
     {
         if (reads.Count == 0)

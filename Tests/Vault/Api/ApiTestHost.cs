@@ -22,6 +22,9 @@ internal sealed class ApiTestHost : IAsyncDisposable
 
     private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
 
+    // The API clients made so far (client id → secret): stored in the vault, so they outlive a restart.
+    private readonly Dictionary<string, string> _secrets = new(StringComparer.Ordinal);
+
     private ApiTestHost(IdentityTestHost host) => Host = host;
 
     public IdentityTestHost Host { get; }
@@ -39,6 +42,22 @@ internal sealed class ApiTestHost : IAsyncDisposable
         await seeder.SeedAsync(new SeedRequest(perCommunity, Seed: 11, Community: CommunityY), null, ct);
         await seeder.SeedAsync(new SeedRequest(perCommunity, Seed: 12, Community: OtherCommunity), null, ct);
         return host;
+    }
+
+    /// <summary>
+    /// Stops this host and starts a new one on the same data directory and settings, as a restart of
+    /// the vault would (nothing seeded again); tokens of the old host are dropped and issued afresh.
+    /// </summary>
+    public async Task<ApiTestHost> RestartAsync(Action<IWebHostBuilder>? configure = null)
+    {
+        var directory = Host.DataDirectory;
+        await Host.DisposeAsync();
+        var restarted = new ApiTestHost(new IdentityTestHost(directory, configure));
+        foreach (var (client, secret) in _secrets)
+        {
+            restarted._secrets[client] = secret;
+        }
+        return restarted;
     }
 
     /// <summary>Every stored resident (id, community, grid), read straight from the store.</summary>
@@ -59,7 +78,11 @@ internal sealed class ApiTestHost : IAsyncDisposable
         if (!_tokens.TryGetValue(key, out var token))
         {
             var clientId = "t-" + key.Replace(':', '-').Replace('@', '-');
-            var secret = await Host.AddApiClientAsync(clientId, role, jurisdiction, department);
+            if (!_secrets.TryGetValue(clientId, out var secret))
+            {
+                secret = await Host.AddApiClientAsync(clientId, role, jurisdiction, department);
+                _secrets[clientId] = secret;
+            }
             token = await Host.ClientTokenAsync(clientId, secret);
             _tokens[key] = token;
         }

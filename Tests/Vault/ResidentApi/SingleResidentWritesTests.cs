@@ -24,9 +24,9 @@ public sealed class SingleResidentWritesTests
 
         var created = await writer.CreateAsync(id, first, ct);
         var duplicate = await writer.CreateAsync(ResidentWriter.NewId(), Valid(vault, 1, "13900000002"), ct);
-        var updated = await writer.UpdateAsync(id, 1, Valid(vault, 1, "13900000003"), ct);
-        var stale = await writer.UpdateAsync(id, 1, Valid(vault, 1, "13900000004"), ct);
-        var missing = await writer.UpdateAsync(ResidentWriter.NewId(), 1, Valid(vault, 2, "13900000005"), ct);
+        var updated = await writer.UpdateAsync(id, 1, Valid(vault, 1, "13900000003"), ["phone"], new ResidentPlace("510107004003", null), ct);
+        var stale = await writer.UpdateAsync(id, 1, Valid(vault, 1, "13900000004"), ["phone"], new ResidentPlace("510107004003", null), ct);
+        var missing = await writer.UpdateAsync(ResidentWriter.NewId(), 1, Valid(vault, 2, "13900000005"), ["phone"], new ResidentPlace("510107004003", null), ct);
 
         Assert.Equal(SingleWriteStatus.Done, created.Status);
         Assert.Equal(SingleWriteStatus.IdNumberTaken, duplicate.Status);
@@ -54,7 +54,7 @@ public sealed class SingleResidentWritesTests
         await writer.CreateAsync(a, Valid(vault, 1, "13900000001"), ct);
         await writer.CreateAsync(b, Valid(vault, 2, "13900000002"), ct);
 
-        var taken = await writer.UpdateAsync(b, 1, Valid(vault, 1, "13900000002"), ct);
+        var taken = await writer.UpdateAsync(b, 1, Valid(vault, 1, "13900000002"), ["phone"], new ResidentPlace("510107004003", null), ct);
 
         Assert.Equal(SingleWriteStatus.IdNumberTaken, taken.Status);
         Assert.Equal(a, taken.Holder!.Id);

@@ -103,7 +103,7 @@ public sealed class RecordLayoutTests
         var fields = resident.Values.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
         fields["room"] = "1203";
         var valid = vault.Get<ResidentValidator>().Validate(0, fields).Resident!;
-        var write = await vault.Get<ResidentWriter>().UpdateAsync(before.Id, before.Version, valid, Ct);
+        var write = await vault.Get<ResidentWriter>().UpdateAsync(before.Id, before.Version, valid, ["room"], new ResidentPlace(before.CommunityCode, fields.GetValueOrDefault("grid")), Ct);
         Assert.Equal(SingleWriteStatus.Done, write.Status);
 
         // The insider restores last version's blob (where the room was different) but not the version.

@@ -1236,6 +1236,77 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                     b.ToTable("policy_versions", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Residents.ResidentChangeRow", b =>
+                {
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<long>("AtUnixMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("at_ms");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("character varying(6)")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("FromCommunity")
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("from_community");
+
+                    b.Property<string>("FromGrid")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("from_grid");
+
+                    b.Property<string>("Keys")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("keys");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("ResidentId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("resident_id");
+
+                    b.Property<string>("ToCommunity")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("character varying(12)")
+                        .HasColumnName("to_community");
+
+                    b.Property<string>("ToGrid")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("to_grid");
+
+                    b.Property<long>("Txid")
+                        .HasColumnType("bigint")
+                        .HasColumnName("txid");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Seq");
+
+                    b.HasIndex("DistrictCode", "Txid", "Seq")
+                        .HasDatabaseName("IX_resident_changes_feed");
+
+                    b.ToTable("resident_changes", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Residents.ResidentRow", b =>
                 {
                     b.Property<string>("Id")

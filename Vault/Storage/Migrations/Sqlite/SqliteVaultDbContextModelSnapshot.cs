@@ -1227,6 +1227,77 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                     b.ToTable("policy_versions", (string)null);
                 });
 
+            modelBuilder.Entity("DataVault.Vault.Residents.ResidentChangeRow", b =>
+                {
+                    b.Property<long>("Seq")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("seq");
+
+                    b.Property<long>("AtUnixMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at_ms");
+
+                    b.Property<string>("DistrictCode")
+                        .IsRequired()
+                        .HasMaxLength(6)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("district_code");
+
+                    b.Property<string>("FromCommunity")
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_community");
+
+                    b.Property<string>("FromGrid")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from_grid");
+
+                    b.Property<string>("Keys")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("keys");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("ResidentId")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("resident_id");
+
+                    b.Property<string>("ToCommunity")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to_community");
+
+                    b.Property<string>("ToGrid")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to_grid");
+
+                    b.Property<long>("Txid")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("txid");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("version");
+
+                    b.HasKey("Seq");
+
+                    b.HasIndex("DistrictCode", "Txid", "Seq")
+                        .HasDatabaseName("IX_resident_changes_feed");
+
+                    b.ToTable("resident_changes", (string)null);
+                });
+
             modelBuilder.Entity("DataVault.Vault.Residents.ResidentRow", b =>
                 {
                     b.Property<string>("Id")

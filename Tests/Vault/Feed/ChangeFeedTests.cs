@@ -1,0 +1,228 @@
+using System.Net;
+using System.Text.Json;
+using DataVault.Identity.Units;
+using DataVault.Tests.Vault.Api;
+using Microsoft.AspNetCore.Hosting;
+using Npgsql;
+using static DataVault.Tests.Vault.ResidentApi.ResidentApiTestKit;
+
+namespace DataVault.Tests.Vault.Feed;
+
+/// <summary>
+/// The scoped change feed (issue 15, item 2): a change reaches a department within one poll, with
+/// only the fields its view may see; a change it may not see never arrives; a resident that moves out
+/// of reach arrives as moved_out with no data; every delivery is logged to the resident; the cursor
+/// survives a restart with nothing lost; under concurrent writes every resident's last version is
+/// delivered. On SQLite and on PostgreSQL partitioned by district (where commit order is not sequence order).
+/// </summary>
+public sealed class ChangeFeedTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> Stores => ["sqlite", "postgres"];
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task AChange_ArrivesWithinOnePoll_OnlyInViewFields_MovesAndRestartsLoseNothing(string store)
+    {
+        await using var database = await StoreAsync(store);
+        if (database is null)
+        {
+            return;
+        }
+        var host = await ApiTestHost.StartAsync(perCommunity: 12, configure: database.Configure);
+        try
+        {
+            var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+            var civil = await host.TokenAsync(UnitRoles.Caseworker, "510107", "civil_affairs");
+            var health = await host.TokenAsync(UnitRoles.Caseworker, "510107", "health");
+            var other = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.OtherCommunity);
+            var resident = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY && r.Values.ContainsKey("grid"));
+
+            // Start from now: seeding is not journalled, so the first page is just a cursor.
+            var civilCursor = (await PollAsync(host, civil, "subsidy_eligibility", null, "now")).GetProperty("cursor").GetString()!;
+            var otherCursor = (await PollAsync(host, other, "community_service", null, "now")).GetProperty("cursor").GetString()!;
+
+            // The community changes a phone number; health changes the chronic condition (not civil affairs' to see).
+            using (var patch = await host.PatchAsync(worker, resident.Id, $"\"{resident.Version}\"", new() { ["phone"] = "13911114444" }))
+            {
+                Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            }
+            using (var patch = await host.PatchAsync(health, resident.Id, $"\"{resident.Version + 1}\"", new() { ["chronic_condition"] = "diabetes" }, "health_services"))
+            {
+                Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            }
+
+            var page = await PollAsync(host, civil, "subsidy_eligibility", civilCursor);
+            var change = Assert.Single(page.GetProperty("changes").EnumerateArray());
+            Assert.Equal("updated", change.GetProperty("kind").GetString());
+            Assert.Equal(resident.Id, change.GetProperty("residentId").GetString());
+            Assert.Equal(["phone"], change.GetProperty("changed").EnumerateArray().Select(e => e.GetString()));
+            var fields = change.GetProperty("resident").GetProperty("fields");
+            Assert.Equal(["phone"], fields.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("13911114444", fields.GetProperty("phone").GetProperty("value").GetString());
+            Assert.True(page.GetProperty("caughtUp").GetBoolean());
+            civilCursor = page.GetProperty("cursor").GetString()!;
+
+            // Another community's worker hears nothing of community Y.
+            Assert.Empty((await PollAsync(host, other, "community_service", otherCursor)).GetProperty("changes").EnumerateArray());
+
+            // The delivery is in the resident's log, with the field sent.
+            var feedEntry = Assert.Single(await host.LogRowsAsync(), e => e.Action == "feed" && e.ResidentId == resident.Id);
+            Assert.Equal("phone=clear", feedEntry.Fields);
+
+            // A grid move: the old grid's worker is told the resident left (no data); the new grid's gets all it may see.
+            var oldGrid = resident.Values["grid"];
+            var newGrid = oldGrid.EndsWith("-01", StringComparison.Ordinal) ? ApiTestHost.CommunityY + "-02" : ApiTestHost.CommunityY + "-01";
+            var oldGridWorker = await host.TokenAsync(UnitRoles.GridWorker, oldGrid);
+            var newGridWorker = await host.TokenAsync(UnitRoles.GridWorker, newGrid);
+            var oldCursor = (await PollAsync(host, oldGridWorker, "grid_patrol", null, "now")).GetProperty("cursor").GetString()!;
+            var newCursor = (await PollAsync(host, newGridWorker, "grid_patrol", null, "now")).GetProperty("cursor").GetString()!;
+            using (var move = await host.PatchAsync(worker, resident.Id, $"\"{resident.Version + 2}\"", new() { ["grid"] = newGrid }))
+            {
+                Assert.Equal(HttpStatusCode.OK, move.StatusCode);
+            }
+            var left = Assert.Single((await PollAsync(host, oldGridWorker, "grid_patrol", oldCursor)).GetProperty("changes").EnumerateArray());
+            Assert.Equal("moved_out", left.GetProperty("kind").GetString());
+            Assert.Equal(JsonValueKind.Null, left.GetProperty("resident").ValueKind);
+            var arrived = Assert.Single((await PollAsync(host, newGridWorker, "grid_patrol", newCursor)).GetProperty("changes").EnumerateArray());
+            Assert.Equal("moved_in", arrived.GetProperty("kind").GetString());
+            Assert.True(arrived.GetProperty("resident").GetProperty("fields").EnumerateObject().Count() > 3);
+
+            // A cursor is the unit's own: another unit cannot read from it.
+            using (var stolen = await host.GetAsync($"/api/v1/feed?cursor={civilCursor}", health, "subsidy_eligibility"))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, stolen.StatusCode);
+            }
+
+            // A restart between a write and the next poll loses nothing: the cursor is all the state there is.
+            var before = resident.Version + 3;
+            using (var patch = await host.PatchAsync(worker, resident.Id, $"\"{before}\"", new() { ["phone"] = "13911115555" }))
+            {
+                Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            }
+            host = await host.RestartAsync(database.Configure);
+            civil = await host.TokenAsync(UnitRoles.Caseworker, "510107", "civil_affairs");
+            var afterRestart = await PollAsync(host, civil, "subsidy_eligibility", civilCursor);
+            var changes = afterRestart.GetProperty("changes").EnumerateArray().ToList();
+            // The grid move is not civil affairs' to see (it holds no jurisdiction field); the phone change is.
+            var last = Assert.Single(changes);
+            Assert.Equal(before + 1, last.GetProperty("version").GetInt32());
+            Assert.Equal("13911115555", last.GetProperty("resident").GetProperty("fields").GetProperty("phone").GetProperty("value").GetString());
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task UnderConcurrentWrites_FollowingTheCursor_DeliversEveryResidentsLastVersion(string store)
+    {
+        await using var database = await StoreAsync(store);
+        if (database is null)
+        {
+            return;
+        }
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 30, configure: database.Configure);
+        var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        var civil = await host.TokenAsync(UnitRoles.Caseworker, "510107", "civil_affairs");
+        var residents = (await host.StoredResidentsAsync()).Where(r => r.CommunityCode == ApiTestHost.CommunityY).Take(12).ToList();
+        var cursor = (await PollAsync(host, civil, "subsidy_eligibility", null, "now")).GetProperty("cursor").GetString()!;
+        var delivered = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // Four writers, each on its own residents, while the reader polls.
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            var mine = residents.Where((_, i) => i % 4 == w).ToList();
+            for (var round = 0; round < 5; round++)
+            {
+                foreach (var r in mine)
+                {
+                    using var patch = await host.PatchAsync(worker, r.Id, $"\"{r.Version + round}\"", new() { ["phone"] = $"1391111{w}{round}{mine.IndexOf(r):D2}" });
+                    Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+                }
+            }
+        }, Ct)).ToList();
+        var done = Task.WhenAll(writers);
+        while (true)
+        {
+            var finished = done.IsCompleted;
+            var page = await PollAsync(host, civil, "subsidy_eligibility", cursor);
+            foreach (var change in page.GetProperty("changes").EnumerateArray())
+            {
+                var id = change.GetProperty("residentId").GetString()!;
+                var version = change.GetProperty("resident").GetProperty("version").GetInt32();
+                delivered[id] = Math.Max(delivered.GetValueOrDefault(id), version);
+            }
+            cursor = page.GetProperty("cursor").GetString()!;
+            if (finished && page.GetProperty("caughtUp").GetBoolean())
+            {
+                break;
+            }
+        }
+        await done;
+        var stored = (await host.StoredResidentsAsync()).ToDictionary(r => r.Id);
+        Assert.All(residents, r => Assert.Equal(stored[r.Id].Version, delivered.GetValueOrDefault(r.Id)));
+        Assert.Equal(12, delivered.Count);
+    }
+
+    private static async Task<JsonElement> PollAsync(ApiTestHost host, string token, string purpose, string? cursor, string? from = null)
+    {
+        var query = cursor is not null ? $"?cursor={cursor}" : from is not null ? $"?from={from}" : "";
+        using var response = await host.GetAsync("/api/v1/feed" + query, token, purpose);
+        return await ApiTestHost.JsonAsync(response, HttpStatusCode.OK);
+    }
+
+    /// <summary>The store a test runs on: SQLite as is, or a fresh PostgreSQL database partitioned by district (skipped loudly without one; fails under CI=true).</summary>
+    private static async Task<TestStore?> StoreAsync(string store)
+    {
+        if (store == "sqlite")
+        {
+            return new TestStore(null, null);
+        }
+        var admin = Environment.GetEnvironmentVariable("DATAVAULT_TEST_POSTGRES");
+        if (string.IsNullOrWhiteSpace(admin))
+        {
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail("DATAVAULT_TEST_POSTGRES is not set under CI=true: the change feed's PostgreSQL lane must run in CI.");
+            }
+            Assert.Skip("PostgreSQL lane SKIPPED: set DATAVAULT_TEST_POSTGRES to a superuser connection string to run the change feed on PostgreSQL.");
+        }
+        var database = "dv_feed_" + Guid.NewGuid().ToString("N")[..16];
+        await using var connection = new NpgsqlConnection(admin);
+        await connection.OpenAsync(Ct);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
+        await create.ExecuteNonQueryAsync(Ct);
+        return new TestStore(admin, database);
+    }
+
+    private sealed class TestStore(string? admin, string? database) : IAsyncDisposable
+    {
+        public void Configure(IWebHostBuilder builder)
+        {
+            if (admin is null)
+            {
+                return;
+            }
+            builder.UseSetting("Storage:Provider", "Postgres");
+            builder.UseSetting("Storage:ConnectionString", new NpgsqlConnectionStringBuilder(admin) { Database = database }.ToString());
+            builder.UseSetting("Storage:PartitionByDistrict", "true");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (admin is null)
+            {
+                return;
+            }
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(admin);
+            await connection.OpenAsync();
+            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+    }
+}

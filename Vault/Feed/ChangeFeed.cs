@@ -1,0 +1,256 @@
+using System.Buffers.Text;
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using DataVault.Vault.AccessLog;
+using DataVault.Vault.Api;
+using DataVault.Vault.Jurisdictions;
+using DataVault.Vault.Residents;
+using DataVault.Vault.Storage;
+using DataVault.Vault.Views;
+using Microsoft.EntityFrameworkCore;
+
+namespace DataVault.Vault.Feed;
+
+/// <summary>
+/// One change as a department system receives it. <see cref="Kind"/>: <c>created</c>, <c>updated</c>,
+/// <c>moved_in</c> (now within reach), <c>moved_out</c> (no longer within reach: no data, drop your
+/// copy). <see cref="Changed"/> lists the changed keys the caller may see; <see cref="Resident"/>
+/// carries those fields (every visible field for created and moved_in) as the view serves them now,
+/// so its version may be newer than <see cref="Version"/>, the version the change made.
+/// </summary>
+public sealed record FeedChange(string Position, string Kind, string ResidentId, int Version, DateTimeOffset At, IReadOnlyList<string> Changed, ResidentView? Resident);
+
+/// <summary>A page of the feed: the changes, the cursor to pass next (always: follow it to stay current), and whether the journal was read to its end.</summary>
+public sealed record FeedPage(IReadOnlyList<FeedChange> Changes, string Cursor, bool CaughtUp, int Scanned);
+
+/// <summary>
+/// The scoped change feed (issue 15, item 2; docs/feed.md). Reads the change journal of the caller's
+/// district in commit order from a cursor, keeps the changes that concern the caller (the resident is
+/// within its reach after the change, or was before it), projects each through the caller's view for the
+/// stated purpose (only the changed fields it may see, at its fidelity), logs each delivery (action
+/// <c>feed</c>) before the page leaves, and returns the next cursor. At least once: a client that
+/// crashes before storing the cursor reads the same changes again; versions tell it what it has.
+/// </summary>
+internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, JurisdictionTree tree, ResidentViews views, AccessResolver resolver, AccessLogWriter log)
+{
+    /// <summary>Journal rows one request reads at most, delivered or not: a quiet caller's request stays bounded.</summary>
+    public const int MaxScanned = 1_000;
+
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+
+    public async Task<(FeedPage? Page, string? Problem)> ReadAsync(CallerContext caller, Purpose purpose, string? cursor, bool fromNow, int limit, CancellationToken ct)
+    {
+        var district = tree.Find(caller.Jurisdiction)?.DistrictCode;
+        if (district is null)
+        {
+            return (null, "您的单位不在辖区树中 / Your unit's jurisdiction is not in the tree.");
+        }
+        var position = FeedPosition.Start;
+        if (cursor is not null && !FeedCursor.TryRead(cursor, caller, purpose, out position))
+        {
+            return (null, "cursor 无效，或不是为此单位和用途签发的 / Not a cursor this feed issued to your unit for this purpose.");
+        }
+        await using var db = await dbs.CreateDbContextAsync(ct);
+        var postgres = !db.Database.IsSqlite();
+        if (cursor is null && fromNow)
+        {
+            position = await EndAsync(db, district, postgres, ct);
+            return (new FeedPage([], FeedCursor.Write(caller, purpose, position), true, 0), null);
+        }
+
+        var rows = await JournalAsync(db, district, position, postgres, MaxScanned, ct);
+        // The newest change of each resident in this read stands for its earlier ones (its view is the
+        // same current state, with the keys of all of them), so a resident written ten times is sent once.
+        var newest = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            newest[rows[i].ResidentId] = i;
+        }
+        var changes = new List<Pending>();
+        var keys = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var firstSkipped = new Dictionary<string, int>(StringComparer.Ordinal);
+        var processed = 0;
+        for (; processed < rows.Count && changes.Count < limit; processed++)
+        {
+            var row = rows[processed];
+            if (!keys.TryGetValue(row.ResidentId, out var changed))
+            {
+                keys[row.ResidentId] = changed = new HashSet<string>(StringComparer.Ordinal);
+            }
+            changed.UnionWith(row.Keys.Split(',', StringSplitOptions.RemoveEmptyEntries));
+            if (newest[row.ResidentId] != processed)
+            {
+                firstSkipped.TryAdd(row.ResidentId, processed);
+                continue;
+            }
+            if (await DeliveryAsync(caller, purpose, row, changed, ct) is { } pending)
+            {
+                changes.Add(pending);
+            }
+        }
+        // Stopped at the limit with a resident's earlier changes folded into a newest one not reached:
+        // resume before the first of them, so its keys are not lost (what lies between comes again: at least once).
+        var resumeAt = processed;
+        foreach (var (resident, first) in firstSkipped)
+        {
+            if (newest[resident] >= processed)
+            {
+                resumeAt = Math.Min(resumeAt, first);
+            }
+        }
+        var reached = resumeAt == 0 ? position : new FeedPosition(rows[resumeAt - 1].Txid, rows[resumeAt - 1].Seq);
+        var caughtUp = resumeAt == rows.Count && rows.Count < MaxScanned;
+
+        // One durable commit for the page's deliveries, before any of it leaves.
+        var reads = changes.Where(c => c.Read is not null).Select(c => c.Read!).ToList();
+        var served = await views.ServePreparedAsync(reads, AccessAction.Feed, ct);
+        var byId = served.ToDictionary(v => v.Id, StringComparer.Ordinal);
+        var movedOut = changes.Where(c => c.Read is null)
+            .Select(c => new AccessLogEntry(c.Row.ResidentId, c.Row.DistrictCode, AccessAction.Feed, caller.Subject, caller.Unit, caller.Role, caller.ClientId,
+                [], purpose.Code, purpose.LegalBasis, [], c.PolicyVersion, "allow") { Reason = "迁出您的辖区，不再同步 / moved out of your reach: no longer sent" })
+            .ToList();
+        if (movedOut.Count > 0)
+        {
+            // A "moved out" delivery tells the caller the resident left: logged with no field, so the resident sees it was told.
+            await log.AppendAsync(movedOut, ct);
+        }
+        var page = changes.Select(c => new FeedChange(
+            new FeedPosition(c.Row.Txid, c.Row.Seq).ToString(), c.Kind, c.Row.ResidentId, c.Row.Version,
+            DateTimeOffset.FromUnixTimeMilliseconds(c.Row.AtUnixMs), c.Changed, byId.GetValueOrDefault(c.Row.ResidentId))).ToList();
+        return (new FeedPage(page, FeedCursor.Write(caller, purpose, reached), caughtUp, resumeAt), null);
+    }
+
+    private sealed record Pending(ResidentChangeRow Row, string Kind, IReadOnlyList<string> Changed, ResidentViews.PreparedRead? Read, string PolicyVersion);
+
+    /// <summary>
+    /// What one change means to the caller: null when it does not concern it (never within its reach, or
+    /// nothing it may see changed); <c>moved_out</c> when the resident was within reach and is not now;
+    /// else the resident's current record narrowed to the changed fields the caller may see (every visible
+    /// field for a new resident or one that moved into reach).
+    /// </summary>
+    private async Task<Pending?> DeliveryAsync(CallerContext caller, Purpose purpose, ResidentChangeRow row, HashSet<string> changed, CancellationToken ct)
+    {
+        var before = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(row.ResidentId, row.FromCommunity ?? row.ToCommunity, row.FromCommunity is null ? row.ToGrid : row.FromGrid), ct);
+        var wasIn = row.Kind == ResidentChangeRow.Updated && !before.IsEmpty;
+        if (await views.FindWithinReachAsync(caller, purpose, row.ResidentId, ct) is not (var stored, var access))
+        {
+            return wasIn ? new Pending(row, "moved_out", [], null, before.PolicyVersion) : null;
+        }
+        var kind = row.Kind == ResidentChangeRow.Created ? "created" : wasIn ? "updated" : "moved_in";
+        List<FieldAccess> visible = kind == "updated" ? [.. access.Fields.Where(f => changed.Contains(f.Field.Key))] : [.. access.Fields];
+        if (visible.Count == 0)
+        {
+            return null;
+        }
+        var narrowed = access with { Fields = new FieldAccessList(visible) };
+        return new Pending(row, kind, [.. visible.Select(f => f.Field.Key)], new ResidentViews.PreparedRead(stored, narrowed), access.PolicyVersion);
+    }
+
+    /// <summary>
+    /// The journal after <paramref name="after"/>, in (txid, seq) order. On PostgreSQL only below the
+    /// oldest transaction still running (this statement's snapshot xmin): a row of a transaction that
+    /// has not committed yet cannot appear later behind the cursor. SQLite has one writer: seq is commit order.
+    /// </summary>
+    private static async Task<List<ResidentChangeRow>> JournalAsync(VaultDbContext db, string district, FeedPosition after, bool postgres, int take, CancellationToken ct)
+    {
+        var horizon = postgres ? " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : "";
+        var sql = "SELECT seq, txid, district_code, resident_id, kind, keys, from_community, from_grid, to_community, to_grid, version, at_ms FROM resident_changes " +
+                  $"WHERE district_code = @district AND (txid > @txid OR (txid = @txid AND seq > @seq)){horizon} ORDER BY txid, seq LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
+        await db.Database.OpenConnectionAsync(ct);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        Add(command, "@district", district);
+        Add(command, "@txid", after.Txid);
+        Add(command, "@seq", after.Seq);
+        var rows = new List<ResidentChangeRow>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new ResidentChangeRow
+            {
+                Seq = reader.GetInt64(0),
+                Txid = reader.GetInt64(1),
+                DistrictCode = reader.GetString(2),
+                ResidentId = reader.GetString(3),
+                Kind = reader.GetString(4),
+                Keys = reader.GetString(5),
+                FromCommunity = reader.IsDBNull(6) ? null : reader.GetString(6),
+                FromGrid = reader.IsDBNull(7) ? null : reader.GetString(7),
+                ToCommunity = reader.GetString(8),
+                ToGrid = reader.IsDBNull(9) ? null : reader.GetString(9),
+                Version = reader.GetInt32(10),
+                AtUnixMs = reader.GetInt64(11),
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>The position after the newest change visible now (a feed that starts "from now").</summary>
+    private static async Task<FeedPosition> EndAsync(VaultDbContext db, string district, bool postgres, CancellationToken ct)
+    {
+        var horizon = postgres ? " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : "";
+        await db.Database.OpenConnectionAsync(ct);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"SELECT txid, seq FROM resident_changes WHERE district_code = @district{horizon} ORDER BY txid DESC, seq DESC LIMIT 1";
+        Add(command, "@district", district);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? new FeedPosition(reader.GetInt64(0), reader.GetInt64(1)) : FeedPosition.Start;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}
+
+/// <summary>A place in the journal: (txid, seq), compared in that order. <c>0.0</c> is before the first change.</summary>
+public readonly record struct FeedPosition(long Txid, long Seq)
+{
+    public static readonly FeedPosition Start = new(0, 0);
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Txid}.{Seq}");
+
+    public static bool TryParse(string text, out FeedPosition position)
+    {
+        var dot = text.IndexOf('.');
+        position = Start;
+        if (dot <= 0 || !long.TryParse(text.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var txid)
+            || !long.TryParse(text.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
+        {
+            return false;
+        }
+        position = new FeedPosition(txid, seq);
+        return true;
+    }
+}
+
+/// <summary>
+/// The opaque cursor: a journal position bound to the unit and purpose it was issued for. It grants
+/// nothing: every change behind it is decided again for the caller when read.
+/// </summary>
+internal static class FeedCursor
+{
+    public static string Write(CallerContext caller, Purpose purpose, FeedPosition position) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"f1|{caller.Unit}|{purpose.Code}|{position}"));
+
+    public static bool TryRead(string cursor, CallerContext caller, Purpose purpose, out FeedPosition position)
+    {
+        position = FeedPosition.Start;
+        byte[] bytes;
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(cursor);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+        var parts = Encoding.UTF8.GetString(bytes).Split('|');
+        return parts.Length == 4 && parts[0] == "f1" && parts[1] == caller.Unit && parts[2] == purpose.Code && FeedPosition.TryParse(parts[3], out position);
+    }
+}
