@@ -87,9 +87,13 @@ internal sealed class BrowserHost : IAsyncDisposable
         return path;
     }
 
-    public static async Task<BrowserHost> StartAsync(string testName, int perCommunity = 12, Action<IWebHostBuilder>? configure = null)
+    /// <summary>
+    /// Starts the host and seeds it; with <paramref name="browser"/> false no Chromium is needed or
+    /// launched (an outside API client, not a browser, is what reaches the port).
+    /// </summary>
+    public static async Task<BrowserHost> StartAsync(string testName, int perCommunity = 12, Action<IWebHostBuilder>? configure = null, bool browser = true)
     {
-        var chromium = ChromiumOrSkip();
+        var chromium = browser ? ChromiumOrSkip() : null;
         var host = new BrowserHost(testName, configure);
         host._factory.StartServer();
         var addresses = host.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
@@ -98,6 +102,10 @@ internal sealed class BrowserHost : IAsyncDisposable
         var seeder = host.Get<ResidentSeeder>();
         await seeder.SeedAsync(new SeedRequest(perCommunity, Seed: 21, Community: CommunityY), null, ct);
         await seeder.SeedAsync(new SeedRequest(perCommunity, Seed: 22, Community: OtherCommunity), null, ct);
+        if (chromium is null)
+        {
+            return host;
+        }
         host._playwright = await Playwright.CreateAsync();
         host._browser = await host._playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -209,12 +217,7 @@ internal sealed class BrowserHost : IAsyncDisposable
     /// <summary>An API client token for a unit (client credentials), to play the API consumer.</summary>
     public async Task<string> TokenAsync(string role, string jurisdiction, string? department = null)
     {
-        var clientId = $"t-{role}-{department}-{jurisdiction}";
-        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        await using (var scope = Services.CreateAsyncScope())
-        {
-            await scope.ServiceProvider.GetRequiredService<ClientRegistry>().AddApiClientAsync(clientId, role, jurisdiction, department, secret, TestContext.Current.CancellationToken);
-        }
+        var (clientId, secret) = await AddApiClientAsync(role, jurisdiction, department);
         using var http = CreateHttpClient();
         using var response = await http.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -226,6 +229,16 @@ internal sealed class BrowserHost : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, body);
         return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>Registers an API client holding the unit; returns its id and secret (for a client that asks for its own tokens).</summary>
+    public async Task<(string ClientId, string Secret)> AddApiClientAsync(string role, string jurisdiction, string? department = null, string? name = null)
+    {
+        var clientId = name ?? $"t-{role}-{department}-{jurisdiction}";
+        var secret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        await using var scope = Services.CreateAsyncScope();
+        Assert.Null(await scope.ServiceProvider.GetRequiredService<ClientRegistry>().AddApiClientAsync(clientId, role, jurisdiction, department, secret, TestContext.Current.CancellationToken));
+        return (clientId, secret);
     }
 
     public HttpClient CreateHttpClient() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(BaseUrl) };

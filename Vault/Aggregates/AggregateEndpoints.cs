@@ -12,7 +12,7 @@ internal static class AggregateEndpoints
 
     public static IEndpointRouteBuilder MapAggregateEndpoints(this IEndpointRouteBuilder api)
     {
-        var group = api.MapGroup("/aggregates").WithTags(Tag).AddEndpointFilter(RequestPurpose.RequirePurpose);
+        var group = api.MapGroup("/aggregates").WithTags(Tag).RequirePurpose();
         group.MapGet("", GetAsync)
             .WithName("GetAggregate")
             .WithSummary("Resident counts per jurisdiction below `within` down to `by`, optionally per category value of one field, k-anonymous with complementary suppression.")

@@ -26,7 +26,7 @@ internal static class FeedEndpoints
                 return page is null ? ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, problem) : TypedResults.Ok(page);
             })
             .WithTags(Tag)
-            .AddEndpointFilter(RequestPurpose.RequirePurpose)
+            .RequirePurpose()
             .AddEndpointFilter(ApiAuthorization.RequireRole(staff))
             .WithName("ReadChangeFeed")
             .WithSummary("Changes to residents within the caller's reach since a cursor, in commit order, each through the caller's view for the stated purpose.")

@@ -41,7 +41,7 @@ public static class VaultHost
 
         services.AddVaultProblemDetails();
         services.ConfigureHttpJsonOptions(ApiJson.Configure);
-        services.AddOpenApi();
+        services.AddVaultOpenApi();
         services.AddVaultStorage(builder.Configuration);
         services.AddFieldEncryption(builder.Configuration);
         services.AddVaultDataProtection();
@@ -79,6 +79,7 @@ public static class VaultHost
         app.MapOpenApi(); // /openapi/v1.json
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("ok")))
             .WithName("Health")
+            .WithSummary("Whether this node is up (no data, no token).")
             .WithTags("Operations")
             .AllowAnonymous();
         app.MapIdentityEndpoints();

@@ -37,6 +37,10 @@ public static class ProblemCatalog
     public static readonly ProblemType RecordIntegrityFailed = new(Integrity.WithheldRecord.Code, StatusCodes.Status500InternalServerError, "记录完整性校验失败 / The record failed its integrity check");
     public static readonly ProblemType Internal = new("internal_error", StatusCodes.Status500InternalServerError, "内部错误 / Internal error");
 
+    /// <summary>Every entry of the catalog, in declaration order (the OpenAPI document's code enum, docs/errors.md).</summary>
+    public static IReadOnlyList<ProblemType> All { get; } = [.. typeof(ProblemCatalog).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(ProblemType)).Select(f => (ProblemType)f.GetValue(null)!)];
+
     /// <summary>
     /// The code for a 4xx the framework or the server raised without one (binding, media type, sizes):
     /// the precise entry where the catalog has one, else <see cref="ValidationFailed"/> for 400 and a

@@ -15,7 +15,7 @@ internal static class ResidentEndpoints
     /// <summary>The route group resident-data endpoints are mapped on: it carries the purpose filter.</summary>
     public static RouteGroupBuilder MapResidentsGroup(this IEndpointRouteBuilder api)
     {
-        var residents = api.MapGroup("/residents").WithTags(Tag).AddEndpointFilter(RequestPurpose.RequirePurpose);
+        var residents = api.MapGroup("/residents").WithTags(Tag).RequirePurpose();
         residents.MapGet("/{id}", ReadAsync)
             .WithName("ReadResident")
             .WithSummary("One resident, each field at the highest fidelity the caller's view allows for the stated purpose.")
