@@ -102,7 +102,7 @@ internal sealed class FormChecker(AccessResolver resolver, ResidentSchema schema
             anyHeld |= !access.IsEmpty;
             foreach (var need in needs)
             {
-                var served = access.Fields.FirstOrDefault(f => f.Field.Key == need.Field)?.Served ?? Fidelity.None;
+                var served = access.Find(need.Field)?.Served ?? Fidelity.None;
                 if (served < need.Needs)
                 {
                     shortfalls[need].Add((residence, served));

@@ -280,7 +280,7 @@ internal sealed class FormService(
                     continue;
                 }
                 policyVersion = access.PolicyVersion;
-                if (!needs.All(n => Served(access, n.Field) >= n.Needs))
+                if (!needs.All(n => (access.Find(n.Field)?.Served ?? Fidelity.None) >= n.Needs))
                 {
                     withheld++;
                     continue;
@@ -353,18 +353,6 @@ internal sealed class FormService(
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"另有 {withheld} 人的记录未能核验或不在可见范围，未列入 / {withheld} record(s) could not be checked or read, and are not listed"));
         }
         return lines;
-    }
-
-    private Fidelity Served(ResidentAccess access, string key)
-    {
-        foreach (var f in access.Fields)
-        {
-            if (f.Field.Key == key)
-            {
-                return f.Served;
-            }
-        }
-        return Fidelity.None;
     }
 
     /// <summary>
