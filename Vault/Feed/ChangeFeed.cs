@@ -60,7 +60,7 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
             return (new FeedPage([], FeedCursor.Write(caller, purpose, position), true, 0), null);
         }
 
-        var rows = await JournalAsync(db, district, position, postgres, MaxScanned, ct);
+        var (rows, held) = await JournalAsync(db, district, position, postgres, MaxScanned, ct);
         // The newest change of each resident in this read stands for its earlier ones (its view is the
         // same current state, with the keys of all of them), so a resident written ten times is sent once.
         var newest = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -69,39 +69,44 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
             newest[rows[i].ResidentId] = i;
         }
         var changes = new List<Pending>();
-        var keys = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        var firstSkipped = new Dictionary<string, int>(StringComparer.Ordinal);
+        var folds = new Dictionary<string, Fold>(StringComparer.Ordinal);
+        // Residents whose earlier changes were folded and whose newest change of this read is not reached
+        // yet: each will be delivered in this page either way, so each counts against the limit now.
+        var open = 0;
         var processed = 0;
-        for (; processed < rows.Count && changes.Count < limit; processed++)
+        for (; processed < rows.Count && changes.Count + open < limit; processed++)
         {
             var row = rows[processed];
-            if (!keys.TryGetValue(row.ResidentId, out var changed))
+            if (!folds.TryGetValue(row.ResidentId, out var fold))
             {
-                keys[row.ResidentId] = changed = new HashSet<string>(StringComparer.Ordinal);
+                folds[row.ResidentId] = fold = new Fold(row);
+                open++;
             }
-            changed.UnionWith(row.Keys.Split(',', StringSplitOptions.RemoveEmptyEntries));
+            fold.Add(row);
             if (newest[row.ResidentId] != processed)
             {
-                firstSkipped.TryAdd(row.ResidentId, processed);
                 continue;
             }
-            if (await DeliveryAsync(caller, purpose, row, changed, ct) is { } pending)
+            fold.Delivered = true;
+            open--;
+            if (await DeliveryAsync(caller, purpose, fold, ct) is { } pending)
             {
                 changes.Add(pending);
             }
         }
-        // Stopped at the limit with a resident's earlier changes folded into a newest one not reached:
-        // resume before the first of them, so its keys are not lost (what lies between comes again: at least once).
-        var resumeAt = processed;
-        foreach (var (resident, first) in firstSkipped)
+        // Stopped at the limit with a resident's newest change not reached: deliver it as of its last
+        // change read (the view is its current state anyway), so the cursor always moves on. Its later
+        // change comes again in a following page: at least once.
+        foreach (var fold in folds.Values.Where(f => !f.Delivered))
         {
-            if (newest[resident] >= processed)
+            if (await DeliveryAsync(caller, purpose, fold, ct) is { } pending)
             {
-                resumeAt = Math.Min(resumeAt, first);
+                changes.Add(pending);
             }
         }
-        var reached = resumeAt == 0 ? position : new FeedPosition(rows[resumeAt - 1].Txid, rows[resumeAt - 1].Seq);
-        var caughtUp = resumeAt == rows.Count && rows.Count < MaxScanned;
+        changes.Sort((a, b) => a.Row.Txid != b.Row.Txid ? a.Row.Txid.CompareTo(b.Row.Txid) : a.Row.Seq.CompareTo(b.Row.Seq));
+        var reached = processed == 0 ? position : new FeedPosition(rows[processed - 1].Txid, rows[processed - 1].Seq);
+        var caughtUp = processed == rows.Count && rows.Count < MaxScanned && !held;
 
         // One durable commit for the page's deliveries, before any of it leaves.
         var reads = changes.Where(c => c.Read is not null).Select(c => c.Read!).ToList();
@@ -119,27 +124,47 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
         var page = changes.Select(c => new FeedChange(
             new FeedPosition(c.Row.Txid, c.Row.Seq).ToString(), c.Kind, c.Row.ResidentId, c.Row.Version,
             DateTimeOffset.FromUnixTimeMilliseconds(c.Row.AtUnixMs), c.Changed, byId.GetValueOrDefault(c.Row.ResidentId))).ToList();
-        return (new FeedPage(page, FeedCursor.Write(caller, purpose, reached), caughtUp, resumeAt), null);
+        return (new FeedPage(page, FeedCursor.Write(caller, purpose, reached), caughtUp, processed), null);
     }
 
     private sealed record Pending(ResidentChangeRow Row, string Kind, IReadOnlyList<string> Changed, ResidentViews.PreparedRead? Read, string PolicyVersion);
 
-    /// <summary>
-    /// What one change means to the caller: null when it does not concern it (never within its reach, or
-    /// nothing it may see changed); <c>moved_out</c> when the resident was within reach and is not now;
-    /// else the resident's current record narrowed to the changed fields the caller may see (every visible
-    /// field for a new resident or one that moved into reach).
-    /// </summary>
-    private async Task<Pending?> DeliveryAsync(CallerContext caller, Purpose purpose, ResidentChangeRow row, HashSet<string> changed, CancellationToken ct)
+    /// <summary>A resident's changes within one read, folded into one delivery: where it lived before the first, whether one created it, every key changed, and the last one read.</summary>
+    private sealed class Fold(ResidentChangeRow first)
     {
-        var before = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(row.ResidentId, row.FromCommunity ?? row.ToCommunity, row.FromCommunity is null ? row.ToGrid : row.FromGrid), ct);
-        var wasIn = row.Kind == ResidentChangeRow.Updated && !before.IsEmpty;
+        public ResidentChangeRow First { get; } = first;
+        public ResidentChangeRow Last { get; private set; } = first;
+        public bool Created { get; private set; }
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        public bool Delivered { get; set; }
+
+        public void Add(ResidentChangeRow row)
+        {
+            Last = row;
+            Created |= row.Kind == ResidentChangeRow.Created;
+            Keys.UnionWith(row.Keys.Split(',', StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
+
+    /// <summary>
+    /// What a resident's folded changes mean to the caller: null when they do not concern it (never
+    /// within its reach, or nothing it may see changed); <c>moved_out</c> when the resident was within
+    /// reach before the first change and is not now; else the resident's current record narrowed to the
+    /// changed fields the caller may see (every visible field for a new resident or one that moved into reach).
+    /// </summary>
+    private async Task<Pending?> DeliveryAsync(CallerContext caller, Purpose purpose, Fold fold, CancellationToken ct)
+    {
+        var first = fold.First;
+        var before = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(first.ResidentId, first.FromCommunity ?? first.ToCommunity, first.FromCommunity is null ? first.ToGrid : first.FromGrid), ct);
+        // A resident created within these changes was nowhere before them.
+        var wasIn = !fold.Created && !before.IsEmpty;
+        var row = fold.Last;
         if (await views.FindWithinReachAsync(caller, purpose, row.ResidentId, ct) is not (var stored, var access))
         {
             return wasIn ? new Pending(row, "moved_out", [], null, before.PolicyVersion) : null;
         }
-        var kind = row.Kind == ResidentChangeRow.Created ? "created" : wasIn ? "updated" : "moved_in";
-        List<FieldAccess> visible = kind == "updated" ? [.. access.Fields.Where(f => changed.Contains(f.Field.Key))] : [.. access.Fields];
+        var kind = fold.Created ? "created" : wasIn ? "updated" : "moved_in";
+        List<FieldAccess> visible = kind == "updated" ? [.. access.Fields.Where(f => fold.Keys.Contains(f.Field.Key))] : [.. access.Fields];
         if (visible.Count == 0)
         {
             return null;
@@ -149,15 +174,52 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
     }
 
     /// <summary>
-    /// The journal after <paramref name="after"/>, in (txid, seq) order. On PostgreSQL only below the
-    /// oldest transaction still running (this statement's snapshot xmin): a row of a transaction that
-    /// has not committed yet cannot appear later behind the cursor. SQLite has one writer: seq is commit order.
+    /// The first transaction id the feed may not read past on PostgreSQL: the oldest transaction of this
+    /// database still running at the statement's snapshot, or the snapshot's xmax when none is. Every
+    /// transaction below it has ended and every later one gets a higher id, so the rows below it only
+    /// grow past a cursor, never behind it. Transactions of other databases in the cluster cannot write
+    /// this journal and do not hold it back; a transaction whose database cannot be told any more (it
+    /// ended meanwhile) counts, which is the safe side. xip holds 64-bit ids, backend_xid their low 32 bits.
     /// </summary>
-    private static async Task<List<ResidentChangeRow>> JournalAsync(VaultDbContext db, string district, FeedPosition after, bool postgres, int take, CancellationToken ct)
+    private const string PostgresHorizon = """
+        (SELECT LEAST(pg_snapshot_xmax(s.snap)::text::bigint,
+                (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x
+                 WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                                   WHERE a.backend_xid IS NOT NULL AND a.datname IS DISTINCT FROM current_database()
+                                     AND a.backend_xid::text::bigint = x::text::bigint % 4294967296)))
+         FROM (SELECT pg_current_snapshot() AS snap) s)
+        """;
+
+    /// <summary>How long a read waits, at most, for older transactions of this database to end when newer committed changes wait behind them.</summary>
+    private static readonly TimeSpan HeldWait = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// The journal after <paramref name="after"/>, in (txid, seq) order; on PostgreSQL only below
+    /// <see cref="PostgresHorizon"/>. <c>Held</c>: committed changes wait behind a transaction still
+    /// running (the read waits up to <see cref="HeldWait"/> for it, so a change committed before the
+    /// poll arrives in it unless an older transaction runs that long). SQLite has one writer: seq is commit order.
+    /// </summary>
+    private static async Task<(List<ResidentChangeRow> Rows, bool Held)> JournalAsync(VaultDbContext db, string district, FeedPosition after, bool postgres, int take, CancellationToken ct)
     {
-        var horizon = postgres ? " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : "";
-        var sql = "SELECT seq, txid, district_code, resident_id, kind, keys, from_community, from_grid, to_community, to_grid, version, at_ms FROM resident_changes " +
-                  $"WHERE district_code = @district AND (txid > @txid OR (txid = @txid AND seq > @seq)){horizon} ORDER BY txid, seq LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
+        var deadline = DateTime.UtcNow + HeldWait;
+        for (var wait = 5; ; wait = Math.Min(wait * 2, 80))
+        {
+            var (rows, held) = await JournalOnceAsync(db, district, after, postgres, take, ct);
+            if (!held || rows.Count >= take || DateTime.UtcNow >= deadline)
+            {
+                return (rows, held);
+            }
+            await Task.Delay(wait, ct);
+        }
+    }
+
+    private static async Task<(List<ResidentChangeRow> Rows, bool Held)> JournalOnceAsync(VaultDbContext db, string district, FeedPosition after, bool postgres, int take, CancellationToken ct)
+    {
+        var sql = postgres
+            ? "WITH h AS MATERIALIZED (SELECT " + PostgresHorizon + " AS below) " +
+              "SELECT seq, txid, district_code, resident_id, kind, keys, from_community, from_grid, to_community, to_grid, version, at_ms, txid >= h.below FROM resident_changes, h "
+            : "SELECT seq, txid, district_code, resident_id, kind, keys, from_community, from_grid, to_community, to_grid, version, at_ms, 0 FROM resident_changes ";
+        sql += $"WHERE district_code = @district AND (txid > @txid OR (txid = @txid AND seq > @seq)) ORDER BY txid, seq LIMIT {take.ToString(CultureInfo.InvariantCulture)}";
         await db.Database.OpenConnectionAsync(ct);
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
@@ -168,6 +230,11 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
+            // Rows at or past the horizon come last in (txid, seq) order: the first one ends the read.
+            if (reader.GetBoolean(12))
+            {
+                return (rows, true);
+            }
             rows.Add(new ResidentChangeRow
             {
                 Seq = reader.GetInt64(0),
@@ -184,13 +251,13 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
                 AtUnixMs = reader.GetInt64(11),
             });
         }
-        return rows;
+        return (rows, false);
     }
 
-    /// <summary>The position after the newest change visible now (a feed that starts "from now").</summary>
+    /// <summary>The position after the newest change visible now and below the horizon (a feed that starts "from now").</summary>
     private static async Task<FeedPosition> EndAsync(VaultDbContext db, string district, bool postgres, CancellationToken ct)
     {
-        var horizon = postgres ? " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint" : "";
+        var horizon = postgres ? " AND txid < " + PostgresHorizon : "";
         await db.Database.OpenConnectionAsync(ct);
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = $"SELECT txid, seq FROM resident_changes WHERE district_code = @district{horizon} ORDER BY txid DESC, seq DESC LIMIT 1";
