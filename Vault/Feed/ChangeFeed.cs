@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.Integrity;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
@@ -17,9 +18,12 @@ namespace DataVault.Vault.Feed;
 /// <c>moved_in</c> (now within reach), <c>moved_out</c> (no longer within reach: no data, drop your
 /// copy). <see cref="Changed"/> lists the changed keys the caller may see; <see cref="Resident"/>
 /// carries those fields (every visible field for created and moved_in) as the view serves them now,
-/// so its version may be newer than <see cref="Version"/>, the version the change made.
+/// so its version may be newer than <see cref="Version"/>, the version the change made. Kind
+/// <c>withheld</c>: the resident's stored record failed its integrity check, so nothing is sent
+/// (<see cref="Withheld"/> is <c>record_integrity_failed</c>); the feed moves on, and the privacy
+/// officers see the incident.
 /// </summary>
-public sealed record FeedChange(string Position, string Kind, string ResidentId, int Version, DateTimeOffset At, IReadOnlyList<string> Changed, ResidentView? Resident);
+public sealed record FeedChange(string Position, string Kind, string ResidentId, int Version, DateTimeOffset At, IReadOnlyList<string> Changed, ResidentView? Resident, string? Withheld = null);
 
 /// <summary>A page of the feed: the changes, the cursor to pass next (always: follow it to stay current), and whether the journal was read to its end.</summary>
 public sealed record FeedPage(IReadOnlyList<FeedChange> Changes, string Cursor, bool CaughtUp, int Scanned);
@@ -32,7 +36,7 @@ public sealed record FeedPage(IReadOnlyList<FeedChange> Changes, string Cursor, 
 /// <c>feed</c>) before the page leaves, and returns the next cursor. At least once: a client that
 /// crashes before storing the cursor reads the same changes again; versions tell it what it has.
 /// </summary>
-internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, JurisdictionTree tree, ResidentViews views, AccessResolver resolver, AccessLogWriter log)
+internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, JurisdictionTree tree, ResidentViews views, AccessResolver resolver, AccessLogWriter log, IntegrityIncidents incidents)
 {
     /// <summary>Journal rows one request reads at most, delivered or not: a quiet caller's request stays bounded.</summary>
     public const int MaxScanned = 1_000;
@@ -112,7 +116,7 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
         var reads = changes.Where(c => c.Read is not null).Select(c => c.Read!).ToList();
         var served = await views.ServePreparedAsync(reads, AccessAction.Feed, ct);
         var byId = served.ToDictionary(v => v.Id, StringComparer.Ordinal);
-        var movedOut = changes.Where(c => c.Read is null)
+        var movedOut = changes.Where(c => c.Read is null && c.Kind == "moved_out")
             .Select(c => new AccessLogEntry(c.Row.ResidentId, c.Row.DistrictCode, AccessAction.Feed, caller.Subject, caller.Unit, caller.Role, caller.ClientId,
                 [], purpose.Code, purpose.LegalBasis, [], c.PolicyVersion, "allow") { Reason = "迁出您的辖区，不再同步 / moved out of your reach: no longer sent" })
             .ToList();
@@ -123,9 +127,12 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
         }
         var page = changes.Select(c => new FeedChange(
             new FeedPosition(c.Row.Txid, c.Row.Seq).ToString(), c.Kind, c.Row.ResidentId, c.Row.Version,
-            DateTimeOffset.FromUnixTimeMilliseconds(c.Row.AtUnixMs), c.Changed, byId.GetValueOrDefault(c.Row.ResidentId))).ToList();
+            DateTimeOffset.FromUnixTimeMilliseconds(c.Row.AtUnixMs), c.Changed, byId.GetValueOrDefault(c.Row.ResidentId),
+            c.Kind == Withheld ? WithheldRecord.Code : null)).ToList();
         return (new FeedPage(page, FeedCursor.Write(caller, purpose, reached), caughtUp, processed), null);
     }
+
+    private const string Withheld = "withheld";
 
     private sealed record Pending(ResidentChangeRow Row, string Kind, IReadOnlyList<string> Changed, ResidentViews.PreparedRead? Read, string PolicyVersion);
 
@@ -155,11 +162,23 @@ internal sealed class ChangeFeed(IDbContextFactory<VaultDbContext> dbs, Jurisdic
     private async Task<Pending?> DeliveryAsync(CallerContext caller, Purpose purpose, Fold fold, CancellationToken ct)
     {
         var first = fold.First;
-        var before = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(first.ResidentId, first.FromCommunity ?? first.ToCommunity, first.FromCommunity is null ? first.ToGrid : first.FromGrid), ct);
+        var before = await resolver.ResolveAsync(caller, purpose, new ResidentLocation(first.ResidentId, first.FromCommunity ?? first.ToCommunity, first.FromCommunity is null ? first.ToGrid : first.FromGrid), ct, bulk: true);
         // A resident created within these changes was nowhere before them.
         var wasIn = !fold.Created && !before.IsEmpty;
         var row = fold.Last;
-        if (await views.FindWithinReachAsync(caller, purpose, row.ResidentId, ct) is not (var stored, var access))
+        (StoredResident Stored, ResidentAccess Access)? now;
+        try
+        {
+            now = await views.FindWithinReachAsync(caller, purpose, row.ResidentId, ct, bulk: true);
+        }
+        catch (RecordIntegrityException failure)
+        {
+            // A damaged record must not stop the feed for everyone behind it: marked, never sent, and
+            // only to a caller that could have been served it (reach is decided on the row's columns first).
+            await incidents.RecordAsync(failure.Record, ct);
+            return new Pending(row, Withheld, [], null, before.PolicyVersion);
+        }
+        if (now is not (var stored, var access))
         {
             return wasIn ? new Pending(row, "moved_out", [], null, before.PolicyVersion) : null;
         }

@@ -76,7 +76,7 @@ internal sealed class FormCatalog(IDbContextFactory<VaultDbContext> dbs, FormTem
     }
 
     /// <summary>Stores <paramref name="form"/> as the district's next version of its code.</summary>
-    public async Task<CatalogForm> DefineAsync(string district, FormDefinition form, CallerContext by, CancellationToken ct)
+    public async Task<CatalogForm?> DefineAsync(string district, FormDefinition form, CallerContext by, CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
         var last = await db.Set<FormRow>().Where(f => f.DistrictCode == district && f.Code == form.Code).MaxAsync(f => (int?)f.Version, ct) ?? 0;
@@ -91,8 +91,15 @@ internal sealed class FormCatalog(IDbContextFactory<VaultDbContext> dbs, FormTem
             DefinedAtUnixMs = time.GetUtcNow().ToUnixTimeMilliseconds(),
         };
         db.Add(row);
-        // Two officers saving at once: the primary key (district, code, version) lets one in; the other gets a conflict.
-        await db.SaveChangesAsync(ct);
+        // Two officers saving at once: the primary key (district, code, version) lets one in; the other gets null (409).
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return null;
+        }
         return Of(row);
     }
 

@@ -46,7 +46,8 @@ internal sealed class FormChecker(AccessResolver resolver, ResidentSchema schema
             var (field, fidelity) = FormDefinitionReader.Needs(form.Filter[i], schema);
             needs.Add(new FormNeed(field, fidelity, $"filter[{i}]"));
         }
-        return [.. needs.GroupBy(n => n.Field, StringComparer.Ordinal).Select(g => g.MaxBy(n => n.Needs)!)];
+        // The need that shows most of the field (not the highest name: a flag's masked shows less than its category).
+        return [.. needs.GroupBy(n => n.Field, StringComparer.Ordinal).Select(g => g.MaxBy(n => schema.TryGet(n.Field, out var f) ? FieldProjector.Shows(f, n.Needs) : n.Needs)!)];
     }
 
     /// <summary>The fields and fidelities one listed resident's log entry records: what the form read of them.</summary>
@@ -103,7 +104,7 @@ internal sealed class FormChecker(AccessResolver resolver, ResidentSchema schema
             foreach (var need in needs)
             {
                 var served = access.Find(need.Field)?.Served ?? Fidelity.None;
-                if (served < need.Needs)
+                if (!FieldProjector.Covers(schema[need.Field], served, need.Needs))
                 {
                     shortfalls[need].Add((residence, served));
                 }
@@ -127,6 +128,8 @@ internal sealed class FormChecker(AccessResolver resolver, ResidentSchema schema
         var field = schema[need.Field];
         var why = need.Needs == Fidelity.Clear && field.Level >= SensitivityLevel.L4
             ? $"{field.Key} 是 {field.Level} 字段，明文只能逐人申请查看（reveal）/ {field.Level}: its clear value leaves only by a logged reveal, never in a form"
+            : highest >= need.Needs
+            ? $"需要 {need.Needs.Name()}，{filler.Role} 在 {where} 只有 {highest.Name()}，而此字段的 {highest.Name()} 只显示{(FieldProjector.Shows(field, highest) == Fidelity.Exists ? "有无" : "类别")} / needs {need.Needs.Name()}; the filler's {highest.Name()} of this field shows only {(FieldProjector.Shows(field, highest) == Fidelity.Exists ? "whether a value is recorded" : "its class")}, less than {need.Needs.Name()}"
             : $"需要 {need.Needs.Name()}，{filler.Role} 在 {where} 只有 {highest.Name()} / needs {need.Needs.Name()}, the filler holds {highest.Name()} for {purpose} at {at.Count} place(s)";
         return new FormProblem(need.Path, $"{Label(need.Field)}（{need.Field}）：{why}");
     }

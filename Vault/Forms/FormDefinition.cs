@@ -43,9 +43,16 @@ public sealed partial record FormDefinition
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        // A null where the definition needs a value ("filledBy": null) is a mistake of shape (422), not a crash.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
-    [GeneratedRegex("^[a-z][a-z0-9_]{1,47}$", RegexOptions.CultureInvariant)]
+    /// <summary>Codes the API's routes use next to a form's code (<c>/forms/fills</c>): never a form's.</summary>
+    public static readonly IReadOnlySet<string> ReservedCodes = new HashSet<string>(StringComparer.Ordinal) { "fills" };
+
+    // \z, not $: "$" also matches before a final newline, which would let "dibao\n" through.
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{1,47}\z", RegexOptions.CultureInvariant)]
     public static partial Regex CodePattern();
 }
 
@@ -149,9 +156,22 @@ public static class FormDefinitionReader
         {
             Fail("code", "2–48 个小写字母、数字或下划线，字母开头 / 2–48 lowercase letters, digits or _, starting with a letter");
         }
+        else if (FormDefinition.ReservedCodes.Contains(form.Code))
+        {
+            Fail("code", $"'{form.Code}' 是保留字 / '{form.Code}' is reserved (an API route)");
+        }
         if (string.IsNullOrWhiteSpace(form.Title) || form.Title.Length > 100)
         {
             Fail("title", "标题必填，不超过 100 字 / a title of 1–100 characters is required");
+        }
+        // Text printed into the file: a control character is not text (and makes an XLSX that Excel refuses to open).
+        foreach (var (path, text) in new[] { ("title", form.Title), ("titleEn", form.TitleEn), ("recipient", form.Recipient) }
+                     .Concat(form.Columns.Select((c, i) => ($"columns[{i}].title", c?.Title))))
+        {
+            if (text is not null && text.Any(char.IsControl))
+            {
+                Fail(path, "不能含控制字符（换行、制表符等）/ no control characters (newlines, tabs…)");
+            }
         }
         if (form.FilledBy.Role is UnitRoles.Resident)
         {
@@ -197,6 +217,11 @@ public static class FormDefinitionReader
         {
             var c = form.Columns[i];
             var path = $"columns[{i}]";
+            if (c is null)
+            {
+                Fail(path, "列不能为 null / a column cannot be null");
+                continue;
+            }
             if (string.IsNullOrWhiteSpace(c.Title) || c.Title.Length > 60)
             {
                 Fail(path + ".title", "列标题必填，不超过 60 字 / a column title of 1–60 characters is required");
@@ -228,6 +253,11 @@ public static class FormDefinitionReader
         }
         for (var i = 0; i < form.Filter.Count; i++)
         {
+            if (form.Filter[i] is null)
+            {
+                Fail($"filter[{i}]", "条件不能为 null / a condition cannot be null");
+                continue;
+            }
             CheckFilter(form.Filter[i], $"filter[{i}]", schema, Fail);
         }
         return problems;

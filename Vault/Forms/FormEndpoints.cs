@@ -73,6 +73,7 @@ internal static class FormEndpoints
             .WithSummary("Define a district form, or change one (a new version): checked against the policy for every unit that would fill it.")
             .WithDescription("Body: the definition (docs/forms.md). 422 `form_invalid` lists mistakes by JSON path; 403 `form_not_allowed` lists every column or filter the filler may not see at the fidelity it needs, with what it holds. Nothing is stored unless both pass.")
             .Accepts<FormDefinition>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
@@ -112,6 +113,7 @@ internal static class FormEndpoints
             FormRefusal.DefinitionInvalid => ProblemCatalog.FormInvalid,
             FormRefusal.NotAllowed => ProblemCatalog.FormNotAllowed,
             FormRefusal.Forbidden => ProblemCatalog.Forbidden,
+            FormRefusal.Conflict => ProblemCatalog.Conflict,
             _ => ProblemCatalog.NotFound,
         };
         return ProblemCatalog.Problem(type, outcome.Detail, outcome.Problems.Count == 0 ? null : new Dictionary<string, object?> { ["problems"] = outcome.Problems });

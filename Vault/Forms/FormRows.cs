@@ -51,8 +51,11 @@ internal sealed class FormFillCommunityRow
     public required string FillId { get; set; }
     public required string DistrictCode { get; set; }
     public required string CommunityCode { get; set; }
+    /// <summary>Residents of the community the fill listed (0 included), or <see cref="Aggregate"/> for a statistic, which lists no one.</summary>
     public int Rows { get; set; }
     public long FilledAtUnixMs { get; set; }
+
+    public const int Aggregate = -1;
 }
 
 internal sealed class FormRowConfiguration : IEntityTypeConfiguration<FormRow>

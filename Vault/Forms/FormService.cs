@@ -27,6 +27,8 @@ public enum FormRefusal
     Forbidden,
     /// <summary>404 not_found.</summary>
     NotFound,
+    /// <summary>409 conflict: someone saved the same form at the same moment.</summary>
+    Conflict,
 }
 
 public sealed record FormOutcome<T>(T? Value, FormRefusal? Refusal, string? Detail, IReadOnlyList<FormProblem> Problems)
@@ -79,7 +81,8 @@ internal sealed class FormService(
         {
             return FormOutcome<FormDetail>.Refused(FormRefusal.NotFound, $"没有表单 {code} / No form {code}.");
         }
-        var problems = await checker.CheckForDistrictAsync(form.Definition, district, ct);
+        var stale = FormDefinitionReader.Check(form.Definition, schema, purposes);
+        var problems = stale.Count > 0 ? stale : await checker.CheckForDistrictAsync(form.Definition, district, ct);
         return FormOutcome<FormDetail>.Ok(new FormDetail(form.Definition, form.Version, form.Template, form.DefinedBy, form.DefinedAt, problems.Count == 0, problems));
     }
 
@@ -105,12 +108,22 @@ internal sealed class FormService(
             return FormOutcome<FormDetail>.Refused(FormRefusal.Forbidden,
                 "只有本区隐私官或填报部门的经办人可以定义表单 / Only the district's privacy officers, or caseworkers of the department that fills it, define a form.");
         }
+        // A caseworker changes only its own department's forms: it may not take over another's code.
+        if (caller.Role == UnitRoles.Caseworker && await catalog.FindAsync(district, code, null, ct) is { } existing
+            && existing.Definition.FilledBy.Department != caller.Department)
+        {
+            return FormOutcome<FormDetail>.Refused(FormRefusal.Forbidden,
+                $"表单 {code} 由其他部门填报，只有隐私官可以改 / Form {code} is another department's; only a privacy officer may change it.");
+        }
         var refused = await checker.CheckForDistrictAsync(form, district, ct);
         if (refused.Count > 0)
         {
             return FormOutcome<FormDetail>.Refused(FormRefusal.NotAllowed, "表单所需超出填报单位的查看范围 / The form needs what its filler may not see.", refused);
         }
-        var saved = await catalog.DefineAsync(district, form, caller, ct);
+        if (await catalog.DefineAsync(district, form, caller, ct) is not { } saved)
+        {
+            return FormOutcome<FormDetail>.Refused(FormRefusal.Conflict, "同时有人保存了此表单，请刷新后重试 / Someone saved this form at the same moment; reload it and try again.");
+        }
         return FormOutcome<FormDetail>.Ok(new FormDetail(saved.Definition, saved.Version, false, saved.DefinedBy, saved.DefinedAt, true, []));
     }
 
@@ -132,6 +145,12 @@ internal sealed class FormService(
             return FormOutcome<FormFill>.Refused(FormRefusal.NotFound, $"没有表单 {code} / No form {code}.");
         }
         var definition = form.Definition;
+        // A definition stored under an earlier schema (a field since removed or raised to L5) is checked again, never filled blind.
+        if (FormDefinitionReader.Check(definition, schema, purposes) is { Count: > 0 } stale)
+        {
+            return FormOutcome<FormFill>.Refused(FormRefusal.DefinitionInvalid,
+                "此表单的定义已不符合现行字段表或用途表，请重新定义 / The stored definition no longer fits the schema or purposes in force; define it again.", stale);
+        }
         if (caller.Role != definition.FilledBy.Role || caller.Department != definition.FilledBy.Department)
         {
             return FormOutcome<FormFill>.Refused(FormRefusal.Forbidden,
@@ -176,7 +195,7 @@ internal sealed class FormService(
             Withheld = withheld,
             PolicyVersion = policyVersion,
             RefillOf = refillOf,
-        }, listed, ct);
+        }, CommunitiesOf(scope, listed, definition.Rows == FormRowKinds.Aggregate), ct);
         var fileName = string.Create(CultureInfo.InvariantCulture, $"{definition.Code}-{scope.Code}-{BeijingDate(now):yyyyMMdd}.{FormFormats.Extension(format)}");
         return FormOutcome<FormFill>.Ok(new FormFill(id, content, FormFormats.ContentType(format), fileName, listed.Values.Sum(), withheld));
     }
@@ -194,7 +213,8 @@ internal sealed class FormService(
 
     /// <summary>
     /// The fills that listed residents of <paramref name="community"/> (default: the caller's community),
-    /// newest first. Anyone whose jurisdiction contains the community, or lies in it (a grid worker), sees them.
+    /// newest first, every fill that covered it (none listed included). Anyone whose jurisdiction contains the
+    /// community, or lies in it (a grid worker), sees them; the counts as <see cref="Listed"/> allows.
     /// </summary>
     public async Task<FormOutcome<FillPage>> FillsAsync(CallerContext caller, string? community, string? cursor, int limit, CancellationToken ct)
     {
@@ -235,7 +255,7 @@ internal sealed class FormService(
             var unit = UnitRoles.ParseUnitName(f.FilledByUnit);
             return new FillView(f.Id, f.FormCode, f.FormVersion, f.Title, f.Within, f.Purpose, f.FilledByUnit, unit?.Role ?? "",
                 DateTimeOffset.FromUnixTimeMilliseconds(f.FilledAtUnixMs), f.Format,
-                c.Rows >= k ? c.Rows.ToString(CultureInfo.InvariantCulture) : $"<{k}", f.RefillOf);
+                Listed(caller, f, c.Rows, k), f.RefillOf);
         }).ToList();
         var last = counts.LastOrDefault();
         return FormOutcome<FillPage>.Ok(new FillPage(views, more && last is not null ? string.Create(CultureInfo.InvariantCulture, $"{last.FilledAtUnixMs}.{last.FillId}") : null));
@@ -274,13 +294,13 @@ internal sealed class FormService(
             var pageRows = new List<(StoredResident Stored, ResidentAccess Access)>();
             foreach (var stored in page.Residents)
             {
-                var access = await views.ResolveAsync(caller, purpose, stored, ct);
+                var access = await views.ResolveAsync(caller, purpose, stored, ct, bulk: true);
                 if (access.IsEmpty)
                 {
                     continue;
                 }
                 policyVersion = access.PolicyVersion;
-                if (!needs.All(n => (access.Find(n.Field)?.Served ?? Fidelity.None) >= n.Needs))
+                if (!needs.All(n => FieldProjector.Covers(schema[n.Field], access.Find(n.Field)?.Served ?? Fidelity.None, n.Needs)))
                 {
                     withheld++;
                     continue;
@@ -428,6 +448,38 @@ internal sealed class FormService(
 
     private static int? AgeOf(string? birthYear, int year) =>
         birthYear is { Length: 4 } && int.TryParse(birthYear, NumberStyles.None, CultureInfo.InvariantCulture, out var born) ? year - born : null;
+
+    /// <summary>
+    /// Every community the fill covered, with how many of its residents it listed: 0 included, so a
+    /// community missing from a fill's list says nothing (a count below k and none look the same).
+    /// </summary>
+    private Dictionary<string, int> CommunitiesOf(Jurisdiction scope, Dictionary<string, int> listed, bool aggregate) =>
+        tree.Nodes.Where(n => n.Kind == JurisdictionKind.Community && ResidentScope.IsWithin(tree, n.Code, scope.Code))
+            .ToDictionary(n => n.Code, n => aggregate ? FormFillCommunityRow.Aggregate : listed.GetValueOrDefault(n.Code), StringComparer.Ordinal);
+
+    /// <summary>
+    /// A fill's count of one community's residents as the asker may see it. Exact to the unit that filled
+    /// it (it has the file) and to the district's privacy officers and auditors (they read the log).
+    /// To anyone else a band: "&lt;k" from 0 to k−1, then tens ("10–19"), so that two fills a day apart
+    /// do not tell a community worker that the one resident who moved in yesterday is on the roster.
+    /// </summary>
+    private static string Listed(CallerContext caller, FormFillRow fill, int rows, int k)
+    {
+        if (rows == FormFillCommunityRow.Aggregate)
+        {
+            return "统计 / aggregate";
+        }
+        if (caller.Unit == fill.FilledByUnit || caller.Role is UnitRoles.PrivacyOfficer or UnitRoles.Auditor)
+        {
+            return rows.ToString(CultureInfo.InvariantCulture);
+        }
+        if (rows < k)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"<{k}");
+        }
+        var tens = rows / 10 * 10;
+        return string.Create(CultureInfo.InvariantCulture, $"{Math.Max(tens, k)}–{tens + 9}");
+    }
 
     private async Task RecordAsync(FormFillRow fill, Dictionary<string, int> listed, CancellationToken ct)
     {

@@ -90,7 +90,7 @@ internal static class ResidentExportEndpoints
             var entries = new List<AccessLogEntry>(page.Residents.Count);
             foreach (var stored in page.Residents)
             {
-                var access = await views.ResolveAsync(caller, purpose.Value, stored, cancellationToken);
+                var access = await views.ResolveAsync(caller, purpose.Value, stored, cancellationToken, bulk: true);
                 // Only the columns of the file, never L5: the entry records exactly what leaves.
                 var exported = access.Fields.Where(f => f.Field.Level < SensitivityLevel.L5 && columnKeys.Contains(f.Field.Key))
                     .ToDictionary(f => f.Field.Key, StringComparer.Ordinal);

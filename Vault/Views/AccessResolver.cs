@@ -15,7 +15,13 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
 {
     private readonly IAccessExtension[] _extensions = [.. extensions];
 
-    public async ValueTask<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, ResidentLocation resident, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's access to one resident. <paramref name="bulk"/>: for a use that copies many residents
+    /// out of the vault (an export, a form, the change feed). A break-glass is one person's logged emergency
+    /// access to one resident; it never flows into a file or a department system's copy, so bulk uses
+    /// leave its rights out and see the policy and grants only.
+    /// </summary>
+    public async ValueTask<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, ResidentLocation resident, CancellationToken cancellationToken, bool bulk = false)
     {
         var snapshot = decider.Snapshot;
         var rights = decider.Decide(snapshot, caller, purpose.Code, resident.Jurisdiction);
@@ -26,9 +32,12 @@ internal sealed class AccessResolver(ViewDecider decider, ResidentSchema schema,
             foreach (var extension in _extensions)
             {
                 var found = await extension.RightsAsync(caller, purpose, resident, now, cancellationToken);
-                if (found.Count > 0)
+                foreach (var right in found)
                 {
-                    (extra ??= []).AddRange(found);
+                    if (!(bulk && right.Kind == ExtraRightKind.BreakGlass))
+                    {
+                        (extra ??= []).Add(right);
+                    }
                 }
             }
         }

@@ -41,6 +41,30 @@ public static class FieldProjector
         _ => true,
     };
 
+    /// <summary>
+    /// How much a fidelity shows of this field, on the ladder exists &lt; category &lt; masked &lt; clear.
+    /// The ladder is not the same for every field: <c>masked</c> under the <c>exists</c> masking rule
+    /// shows only presence (so less than <c>category</c>, which shows a flag's value), and under the
+    /// <c>category</c> rule a date or text shows only presence and an enum, flag or number its class.
+    /// </summary>
+    public static Fidelity Shows(FieldDefinition field, Fidelity fidelity) => fidelity.Readable() switch
+    {
+        Fidelity.Masked => field.Masking switch
+        {
+            MaskingRule.Exists => Fidelity.Exists,
+            MaskingRule.Category => field.Type is FieldType.Date ? Fidelity.Exists : Fidelity.Category,
+            _ => Fidelity.Masked,
+        },
+        var f => f,
+    };
+
+    /// <summary>
+    /// Whether a caller served <paramref name="held"/> may be given this field at <paramref name="needed"/>:
+    /// only when the needed rendering shows nothing the held one does not. A form or a filter that
+    /// asks for a flag's category must not be served to a caller whose masked view shows only presence.
+    /// </summary>
+    public static bool Covers(FieldDefinition field, Fidelity held, Fidelity needed) => Shows(field, held) >= Shows(field, needed);
+
     public static string Category(FieldDefinition field, string value) => field.Type switch
     {
         FieldType.Enum or FieldType.Bool or FieldType.Int => value,

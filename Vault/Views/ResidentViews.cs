@@ -141,21 +141,21 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     /// jurisdiction columns before anything is opened, so a damaged record outside reach is a 404 like
     /// any other and a caller learns of an integrity failure only for a resident it may see.
     /// </summary>
-    public async Task<(StoredResident Stored, ResidentAccess Access)?> FindWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
+    public async Task<(StoredResident Stored, ResidentAccess Access)?> FindWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken, bool bulk = false)
     {
-        return await RecordWithinReachAsync(caller, purpose, id, cancellationToken) is (var record, var access)
+        return await RecordWithinReachAsync(caller, purpose, id, cancellationToken, bulk) is (var record, var access)
             ? (reader.Open(record, null), access)
             : null;
     }
 
     /// <summary>The sealed row and the caller's non-empty access to it, decided on the row's jurisdiction columns; null otherwise.</summary>
-    private async Task<(ResidentRecord Record, ResidentAccess Access)?> RecordWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken)
+    private async Task<(ResidentRecord Record, ResidentAccess Access)?> RecordWithinReachAsync(CallerContext caller, Purpose purpose, string id, CancellationToken cancellationToken, bool bulk = false)
     {
         if (await reader.FindRecordAsync(id, cancellationToken) is not { } record)
         {
             return null;
         }
-        var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
+        var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken, bulk);
         return access.IsEmpty ? null : (record, access);
     }
 
@@ -205,8 +205,9 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         return await LogAndProjectAsync(reads, action, cancellationToken);
     }
 
-    public Task<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, StoredResident stored, CancellationToken cancellationToken) =>
-        resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken).AsTask();
+    /// <summary>The caller's access to a stored resident; <paramref name="bulk"/> as <see cref="AccessResolver.ResolveAsync"/> (no break-glass rights).</summary>
+    public Task<ResidentAccess> ResolveAsync(CallerContext caller, Purpose purpose, StoredResident stored, CancellationToken cancellationToken, bool bulk = false) =>
+        resolver.ResolveAsync(caller, purpose, LocationOf(stored), cancellationToken, bulk).AsTask();
 
     public static ResidentLocation LocationOf(StoredResident stored) => new(stored.Id, stored.CommunityCode, stored.Values.GetValueOrDefault("grid"));
 

@@ -73,6 +73,18 @@ public sealed class BreakGlassTests
         // The resident's log says why, in the requester's words, on the read itself.
         Assert.Equal(Reason, read.Reason);
 
+        // Review finding: an emergency is one person reading one resident; it never flows into a bulk
+        // copy. The same worker's export of the community serves this resident as the policy does.
+        using (var export = await host.GetAsync($"/api/v1/residents/export?community={ApiTestHost.CommunityY}", worker, Purpose))
+        {
+            var lines = (await export.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            var header = lines[0].Split(',').Select(h => h.Trim('"')).ToList();
+            var row = lines.Single(l => l.StartsWith($"\"{resident.Id}\"", StringComparison.Ordinal)).Split(',').Select(c => c.Trim('"')).ToList();
+            Assert.DoesNotContain("hiv_status", header);
+            Assert.Equal(Masking.MaskIdNumber(resident.Values["id_number"]), row[header.IndexOf("id_number")]);
+        }
+        Assert.NotEqual("allow:break-glass", (await host.LogOfAsync(resident.Id))[^1].Decision);
+
         // A colleague of the same unit is not the requester: nothing for them.
         var colleagueSecret = await host.Host.AddApiClientAsync("colleague-of-y", UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var colleague = await host.Host.ClientTokenAsync("colleague-of-y", colleagueSecret);

@@ -137,6 +137,9 @@ public sealed class DepartmentFormsTests
         {
             ("""{"title":"身份证号","field":"id_number","fidelity":"clear"}""", "id_number"),
             ("""{"title":"慢性病","field":"chronic_condition","fidelity":"category"}""", "chronic_condition"),
+            // Review finding: religion's masked (its masking rule is "exists") shows only whether one is
+            // recorded; its category is the belief itself, more than civil affairs' masked view shows.
+            ("""{"title":"宗教信仰","field":"religion","fidelity":"category"}""", "religion"),
         })
         {
             using var put = await host.SendAsync(HttpMethod.Put, "/api/v1/forms/dibao_check", officer, null, configure: r => r.Content = new StringContent(Definition(column), Encoding.UTF8, "application/json"));
@@ -146,6 +149,10 @@ public sealed class DepartmentFormsTests
             var only = Assert.Single(reasons);
             Assert.Equal("columns[1]", only.GetProperty("path").GetString());
             Assert.Contains($"（{field}）", only.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            if (field == "religion")
+            {
+                Assert.Contains("shows only whether a value is recorded", only.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            }
         }
 
         // A mistake of shape: 422 with the JSON path, before the policy is asked.
@@ -154,6 +161,23 @@ public sealed class DepartmentFormsTests
         var invalid = await ApiTestHost.JsonAsync(bad, (HttpStatusCode)422);
         Assert.Equal("form_invalid", invalid.GetProperty("code").GetString());
         Assert.Equal("columns[1].fidelity", invalid.GetProperty("problems")[0].GetProperty("path").GetString());
+
+        // Review findings: a JSON null crashed the reader (500); "fills" is a route; a control character
+        // breaks the XLSX; "$" let a trailing newline into a code.
+        foreach (var (json, path, code) in new[]
+        {
+            (Definition("""{"title":"x","field":"dibao","fidelity":"category"}""").Replace("\"filledBy\":{\"role\":\"caseworker\",\"department\":\"civil_affairs\"}", "\"filledBy\":null", StringComparison.Ordinal), "$.filledBy", "dibao_check"),
+            (Definition("null"), "columns[1]", "dibao_check"),
+            (Definition("""{"title":"x","field":"dibao","fidelity":"category"}""").Replace("dibao_check", "fills", StringComparison.Ordinal), "code", "fills"),
+            (Definition("""{"title":"户\u0007数","field":"household_size","fidelity":"clear"}"""), "columns[1].title", "dibao_check"),
+            (Definition("""{"title":"x","field":"dibao","fidelity":"category"}""").Replace("\"dibao_check\"", "\"dibao_check\\n\"", StringComparison.Ordinal), "code", "dibao_check"),
+        })
+        {
+            using var put = await host.SendAsync(HttpMethod.Put, $"/api/v1/forms/{code}", officer, null, configure: r => r.Content = new StringContent(json, Encoding.UTF8, "application/json"));
+            var problem = await ApiTestHost.JsonAsync(put, (HttpStatusCode)422);
+            Assert.Equal("form_invalid", problem.GetProperty("code").GetString());
+            Assert.Contains(problem.GetProperty("problems").EnumerateArray(), p => p.GetProperty("path").GetString() == path);
+        }
 
         using var get = await host.GetAsync("/api/v1/forms/dibao_check", officer, null);
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
@@ -202,8 +226,36 @@ public sealed class DepartmentFormsTests
         Assert.Equal([secondId, firstId], fills.Select(f => f.GetProperty("id").GetString()));
         Assert.Equal(firstId, fills[0].GetProperty("refillOf").GetString());
         Assert.All(fills, f => Assert.Equal("caseworker:civil_affairs@510107", f.GetProperty("filledByUnit").GetString()));
+        // Review finding: exact counts let a worker difference two fills. The community sees a band; the filler the number.
         var listed = fills[0].GetProperty("residentsListed").GetString();
-        Assert.Equal(dibaoY >= 5 ? dibaoY.ToString(CultureInfo.InvariantCulture) : "<5", listed);
+        Assert.Equal(dibaoY < 5 ? "<5" : $"{Math.Max(dibaoY / 10 * 10, 5)}–{dibaoY / 10 * 10 + 9}", listed);
+        using (var filler = await host.GetAsync($"/api/v1/forms/fills?community={ApiTestHost.CommunityY}", civil, null))
+        {
+            var exact = (await ApiTestHost.JsonAsync(filler, HttpStatusCode.OK)).GetProperty("fills")[0].GetProperty("residentsListed").GetString();
+            Assert.Equal(dibaoY.ToString(CultureInfo.InvariantCulture), exact);
+        }
+        // A fill is in the list of every community it covered, also one where it listed no one (so absence says nothing).
+        var emptyForm = """
+            {"code":"nobody_check","title":"空名单","filledBy":{"role":"caseworker","department":"civil_affairs"},"purpose":"subsidy_eligibility",
+             "filter":[{"value":"age","op":"ge","equals":"150"}],"columns":[{"title":"姓名","field":"name","fidelity":"masked"}]}
+            """;
+        using (var put = await host.SendAsync(HttpMethod.Put, "/api/v1/forms/nobody_check", civil, null, configure: r => r.Content = new StringContent(emptyForm, Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        // Review finding: another department's caseworker could redefine the form under its own department.
+        var takeover = emptyForm.Replace("civil_affairs", "health", StringComparison.Ordinal).Replace("subsidy_eligibility", "health_services", StringComparison.Ordinal);
+        using (var put = await host.SendAsync(HttpMethod.Put, "/api/v1/forms/nobody_check", health, null, configure: r => r.Content = new StringContent(takeover, Encoding.UTF8, "application/json")))
+        {
+            Assert.Equal("forbidden", await ApiTestHost.ProblemCodeAsync(put));
+        }
+        using var none = await host.SendAsync(HttpMethod.Post, "/api/v1/forms/nobody_check/fills?format=csv", civil, null);
+        Assert.Equal("0", none.Headers.GetValues("X-Form-Rows").Single());
+        using (var otherList = await host.GetAsync("/api/v1/forms/fills", other, null))
+        {
+            var noneFill = Assert.Single((await ApiTestHost.JsonAsync(otherList, HttpStatusCode.OK)).GetProperty("fills").EnumerateArray(), f => f.GetProperty("formCode").GetString() == "nobody_check");
+            Assert.Equal("<5", noneFill.GetProperty("residentsListed").GetString());
+        }
 
         // Another community's worker may not ask about community Y.
         using var notTheirs = await host.GetAsync($"/api/v1/forms/fills?community={ApiTestHost.CommunityY}", other, null);

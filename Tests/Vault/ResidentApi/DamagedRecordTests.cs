@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using DataVault.Identity.Units;
@@ -162,6 +163,35 @@ public sealed class DamagedRecordTests
 
         var report = await ApiTestHost.JsonAsync(response, HttpStatusCode.OK);
         Assert.Equal(1, report.GetProperty("withheld").GetInt32());
+    }
+
+    /// <summary>Review finding: a damaged record in the change journal failed every poll, so the feed stopped for everyone behind it.</summary>
+    [Fact]
+    public async Task DamagedRecord_InTheFeed_IsMarkedWithheld_AndTheFeedMovesOn()
+    {
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 5);
+        var own = (await host.StoredResidentsAsync()).Where(r => r.CommunityCode == ApiTestHost.CommunityY).ToList();
+        var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        using (var start = await host.GetAsync("/api/v1/feed?from=now", worker, Service))
+        {
+            var cursor = (await ApiTestHost.JsonAsync(start, HttpStatusCode.OK)).GetProperty("cursor").GetString();
+            foreach (var r in own.Take(2))
+            {
+                using var patch = await host.PatchAsync(worker, r.Id, $"\"{r.Version}\"", new() { ["phone"] = "13911119" + own.IndexOf(r).ToString("000", CultureInfo.InvariantCulture) });
+                Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+            }
+            await FlipByteAsync(host, own[0].Id);
+
+            using var poll = await host.GetAsync($"/api/v1/feed?cursor={cursor}", worker, Service);
+            var page = await ApiTestHost.JsonAsync(poll, HttpStatusCode.OK);
+            var changes = page.GetProperty("changes").EnumerateArray().ToList();
+            Assert.Equal([own[0].Id, own[1].Id], changes.Select(c => c.GetProperty("residentId").GetString()));
+            Assert.Equal(("withheld", "record_integrity_failed", JsonValueKind.Null),
+                (changes[0].GetProperty("kind").GetString(), changes[0].GetProperty("withheld").GetString(), changes[0].GetProperty("resident").ValueKind));
+            Assert.Equal("updated", changes[1].GetProperty("kind").GetString());
+            Assert.True(page.GetProperty("caughtUp").GetBoolean());
+        }
+        Assert.DoesNotContain(await host.LogRowsAsync(), r => r.ResidentId == own[0].Id && r.Action == "feed");
     }
 
     /// <summary>Flips one bit in the middle of the resident's stored blob (inside a sealed bucket).</summary>
