@@ -19,6 +19,9 @@ public enum AccessAction
 
     /// <summary>Delivered to a department system by the change feed: the fields that changed (all visible ones for a new resident), at their fidelity.</summary>
     Feed,
+
+    /// <summary>Served as a member of a household (一户一码): the fields the caller's view serves, at their fidelity.</summary>
+    Household,
 }
 
 /// <summary>One field as it left the vault: its key and the fidelity served (never its value).</summary>

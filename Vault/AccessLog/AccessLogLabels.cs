@@ -34,6 +34,7 @@ internal sealed class AccessLogLabels
         ["explain"] = ("核查谁可查看您的数据", "Checked who may see your data"),
         ["form"] = ("填入部门报表", "Listed in a department form"),
         ["feed"] = ("同步至部门系统", "Sent to a department's system (change feed)"),
+        ["household"] = ("按家庭户查看", "Viewed as a member of your household"),
     };
 
     private readonly Dictionary<string, (string Zh, string En)> _roles;

@@ -12,6 +12,8 @@ public enum BlindIndexKind
     IdNumber,
     /// <summary>Mobile or landline phone number.</summary>
     Phone,
+    /// <summary>Household code (户编号, 一户一码): finds a household's members without opening records.</summary>
+    Household,
 }
 
 /// <summary>
@@ -78,7 +80,7 @@ internal sealed class BlindIndexer(KeyRing keyRing)
             }
             buffer[length++] = kind switch
             {
-                BlindIndexKind.IdNumber => char.ToUpperInvariant(c),
+                BlindIndexKind.IdNumber or BlindIndexKind.Household => char.ToUpperInvariant(c),
                 BlindIndexKind.Phone => c,
             };
         }

@@ -6,6 +6,7 @@ using DataVault.Vault.Api;
 using DataVault.Vault.BreakGlass;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Feed;
+using DataVault.Vault.Households;
 using DataVault.Vault.Forms;
 using DataVault.Vault.Grants;
 using DataVault.Vault.Integrity;
@@ -58,6 +59,7 @@ public static class VaultHost
         services.AddOversight(builder.Configuration);
         services.AddDepartmentForms();
         services.AddChangeFeed();
+        services.AddHouseholds();
         services.AddVaultIdentity(builder.Configuration, builder.Environment);
         services.AddVaultApiAuthorization();
         services.AddVaultWeb();
@@ -96,6 +98,7 @@ public static class VaultHost
         api.MapOversightEndpoints();
         api.MapFormEndpoints();
         api.MapFeedEndpoints();
+        api.MapHouseholdEndpoints();
         app.MapVaultWeb();
 
         return app;

@@ -26,6 +26,7 @@ public static class ProblemCatalog
     public static readonly ProblemType PolicyInvalid = new("policy_invalid", StatusCodes.Status422UnprocessableEntity, "策略无效 / The policy does not validate");
     public static readonly ProblemType PreconditionRequired = new("precondition_required", StatusCodes.Status428PreconditionRequired, "需要 If-Match / If-Match is required");
     public static readonly ProblemType RateLimited = new("rate_limited", StatusCodes.Status429TooManyRequests, "请求过于频繁 / Too many requests");
+    public static readonly ProblemType HouseholdIndexBuilding = new("household_index_building", StatusCodes.Status503ServiceUnavailable, "家庭户索引正在建立 / The household index is still being built");
     public static readonly ProblemType AccessLogUnavailable = new("access_log_unavailable", StatusCodes.Status503ServiceUnavailable, "访问日志不可用，未提供数据 / The access log is unavailable; nothing was served");
     public static readonly ProblemType MeNotLinked = new("me_not_linked", StatusCodes.Status404NotFound, "账号未关联居民档案 / Your account is not linked to a resident record");
     public static readonly ProblemType MePhoneShared = new("me_phone_shared", StatusCodes.Status409Conflict, "手机号由多位居民共用 / This phone number is shared by several residents");

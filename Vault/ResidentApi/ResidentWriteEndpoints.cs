@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
+using DataVault.Vault.Households;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Residents;
@@ -66,7 +67,8 @@ internal static partial class ResidentWriteEndpoints
 
     private static async Task<Results<Created<ResidentWriteResult>, ProblemHttpResult>> CreateAsync(
         ResidentWriteRequest request, CallerContext caller, RequestPurpose purpose, ResidentValidator validator, JurisdictionTree tree,
-        ResidentViews views, ResidentWriter writer, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
+        ResidentViews views, ResidentWriter writer, AccessLogWriter log, HouseholdSizes households, HouseholdIndexState householdIndex,
+        ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
     {
         var (input, inputErrors) = ReadFields(request, allowNull: false);
         if (inputErrors.Count > 0)
@@ -92,8 +94,25 @@ internal static partial class ResidentWriteEndpoints
         // nothing is written. A write refused afterwards (a duplicate ID number) leaves an entry for an
         // attempt that did not land, never the reverse.
         var keys = resident.Fields.Keys.Order(StringComparer.Ordinal).ToList();
+        if (HouseholdSizes.CodeOf(resident.Fields) is not null && !householdIndex.Complete)
+        {
+            return HouseholdBuilding(http);
+        }
         await log.AppendAsync(ResidentViews.LogEntry(access, AccessAction.Write, keys.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
-        var written = await writer.CreateAsync(id, resident, cancellationToken);
+        SingleWriteResult written;
+        var attempt = 0;
+        do
+        {
+            // Joining a household: its members count one more, and the newcomer takes their size.
+            var resize = await households.PrepareAsync(resident.DistrictCode, id, null, HouseholdSizes.CodeOf(resident.Fields), cancellationToken);
+            resident = WithHouseholdSize(resident, resize);
+            written = await writer.CreateAsync(id, resident, cancellationToken, resize.Members);
+        }
+        while (written.Status == SingleWriteStatus.HouseholdChanged && ++attempt < HouseholdAttempts);
+        if (written.Status == SingleWriteStatus.HouseholdChanged)
+        {
+            return Stale();
+        }
         if (written.Status == SingleWriteStatus.IdNumberTaken)
         {
             return await ExistsAsync(written.Holder!, caller, purpose.Value, views, cancellationToken);
@@ -108,7 +127,8 @@ internal static partial class ResidentWriteEndpoints
     private static async Task<Results<Ok<ResidentWriteResult>, ProblemHttpResult>> UpdateAsync(
         string id, ResidentWriteRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
         CallerContext caller, RequestPurpose purpose, ResidentValidator validator, JurisdictionTree tree,
-        ResidentViews views, ResidentWriter writer, AccessLogWriter log, ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
+        ResidentViews views, ResidentWriter writer, AccessLogWriter log, HouseholdSizes households, HouseholdIndexState householdIndex,
+        ILogger<ResidentApiLog> logger, HttpContext http, CancellationToken cancellationToken)
     {
         // Asked for before anything is looked up, so 428 says nothing about whether the id exists.
         if (string.IsNullOrWhiteSpace(ifMatch))
@@ -154,19 +174,37 @@ internal static partial class ResidentWriteEndpoints
             return ResidentApiProblems.CannotWrite(denied);
         }
 
-        var changed = resident.Fields.Keys.Union(stored.Values.Keys)
-            .Where(k => resident.Fields.GetValueOrDefault(k) != stored.Values.GetValueOrDefault(k))
-            .Order(StringComparer.Ordinal).ToList();
+        // Moving between households resizes both (HouseholdSizes): the members as they are now, prepared
+        // again if one of them changes before the write commits.
+        var (fromHousehold, toHousehold) = (HouseholdSizes.CodeOf(stored.Values), HouseholdSizes.CodeOf(resident.Fields));
+        var resize = HouseholdResize.None;
+        if (fromHousehold != toHousehold)
+        {
+            if (!householdIndex.Complete)
+            {
+                return HouseholdBuilding(http);
+            }
+            resize = await households.PrepareAsync(resident.DistrictCode, id, fromHousehold, toHousehold, cancellationToken);
+            resident = WithHouseholdSize(resident, resize);
+        }
+        var changed = Changed(resident, stored);
         var version = stored.Version;
         if (changed.Count > 0)
         {
             // Logged before the change, as for create: no write without its entry.
             await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
             var before = ResidentViews.LocationOf(stored);
-            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken);
+            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize.Members);
+            for (var attempt = 1; written.Status == SingleWriteStatus.HouseholdChanged && attempt < HouseholdAttempts; attempt++)
+            {
+                resize = await households.PrepareAsync(resident.DistrictCode, id, fromHousehold, toHousehold, cancellationToken);
+                resident = WithHouseholdSize(resident, resize);
+                changed = Changed(resident, stored);
+                written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize.Members);
+            }
             switch (written.Status)
             {
-                case SingleWriteStatus.Stale:
+                case SingleWriteStatus.Stale or SingleWriteStatus.HouseholdChanged:
                     return Stale();
                 case SingleWriteStatus.Missing:
                     return ResidentEndpoints.NotFound();
@@ -181,6 +219,27 @@ internal static partial class ResidentWriteEndpoints
         var (view, withheld) = await ViewAfterWriteAsync(caller, purpose.Value, views, new StoredResident(id, resident.CommunityCode, version, resident.Fields), cancellationToken);
         http.Response.Headers.ETag = ResidentEndpoints.ETag(version);
         return TypedResults.Ok(new ResidentWriteResult(id, version, changed, view, withheld));
+    }
+
+    /// <summary>How often a write is prepared again when a household member it resizes changed meanwhile.</summary>
+    private const int HouseholdAttempts = 3;
+
+    private static List<string> Changed(ValidResident resident, StoredResident stored) =>
+        [.. resident.Fields.Keys.Union(stored.Values.Keys)
+            .Where(k => resident.Fields.GetValueOrDefault(k) != stored.Values.GetValueOrDefault(k))
+            .Order(StringComparer.Ordinal)];
+
+    /// <summary>The resident with the size of the household it joins (the vault keeps it, not the caller), or as it is when it joins none already held.</summary>
+    private static ValidResident WithHouseholdSize(ValidResident resident, HouseholdResize resize) =>
+        resize.MoverSize is { } size
+            ? resident with { Fields = new Dictionary<string, string>(resident.Fields, StringComparer.Ordinal) { [HouseholdIndex.SizeField] = size.ToString(CultureInfo.InvariantCulture) } }
+            : resident;
+
+    private static ProblemHttpResult HouseholdBuilding(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = "10";
+        return ProblemCatalog.Problem(ProblemCatalog.HouseholdIndexBuilding,
+            "家庭户索引正在建立，暂不能改变户籍归属 / The household index is being built: a change of household must wait a moment.");
     }
 
     /// <summary>The keys of <paramref name="keys"/> the caller may not write there (sorted), or all of them when the community is outside the caller's jurisdiction.</summary>

@@ -35,6 +35,12 @@ internal sealed class ResidentRow
 
     public byte[]? PhoneIndex { get; set; }
 
+    /// <summary>
+    /// HMAC blind index of the household code (<see cref="Households.HouseholdIndex.Of"/>): empty when the resident has
+    /// none; NULL only on a row stored before households existed, until the online backfill reaches it.
+    /// </summary>
+    public byte[]? HouseholdIndex { get; set; }
+
     public required byte[] Data { get; set; }
 
     /// <summary>What the row's buckets are bound to (not a column).</summary>
@@ -60,10 +66,14 @@ internal sealed class ResidentRowConfiguration : IEntityTypeConfiguration<Reside
         b.Property(r => r.UpdatedAt).HasColumnName("updated_at");
         b.Property(r => r.IdNumberIndex).HasColumnName("id_number_index").HasMaxLength(32);
         b.Property(r => r.PhoneIndex).HasColumnName("phone_index").HasMaxLength(32);
+        b.Property(r => r.HouseholdIndex).HasColumnName("household_index").HasMaxLength(32);
         b.Property(r => r.Data).HasColumnName("data");
         b.Ignore(r => r.Address);
         b.HasIndex(r => r.IdNumberIndex).IsUnique();
         b.HasIndex(r => r.PhoneIndex);
+        // A household's members; a community's households in index order (the household list pages by it).
+        b.HasIndex(r => new { r.DistrictCode, r.HouseholdIndex });
+        b.HasIndex(r => new { r.DistrictCode, r.CommunityCode, r.HouseholdIndex });
         // Every list walks one of these from its cursor in id order (ResidentReader.PageQuery), so a
         // page costs the same in a community of 1,000 as in one of 100,000. The trailing grid code does
         // not disturb that order and lets the dry run count residents per community and grid from the

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Households;
 using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -19,6 +20,9 @@ internal enum SingleWriteStatus
     Stale,
 
     Missing,
+
+    /// <summary>A member of a household the write resizes changed meanwhile: nothing was written; prepare the sizes again.</summary>
+    HouseholdChanged,
 }
 
 /// <summary>
@@ -31,15 +35,22 @@ internal sealed record SingleWriteResult(SingleWriteStatus Status, int Version, 
 /// <summary>Where a stored resident lives (no values).</summary>
 internal sealed record StoredResidentLocation(string Id, string CommunityCode, string? GridCode);
 
+/// <summary>
+/// Another member of a household that a write joins or leaves, re-sealed with its new household size
+/// for version <c>OldVersion + 1</c> (Households/HouseholdSizes.cs): stored in the writer's transaction,
+/// only if the member is still at <c>OldVersion</c>.
+/// </summary>
+internal sealed record HouseholdMemberWrite(string Id, string DistrictCode, int OldVersion, ResidentPlace Place, byte[] Data);
+
 internal sealed partial class ResidentWriter
 {
     /// <summary>
     /// Creates one resident under <paramref name="id"/>, or reports the resident that already holds
     /// the ID number and writes nothing. Never updates: a POST that names a known person is a 409.
     /// </summary>
-    public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken)
+    public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken, IReadOnlyList<HouseholdMemberWrite>? household = null)
     {
-        var (idIndex, phone, data, now) = SealOne(id, version: 1, resident);
+        var (idIndex, phone, householdIndex, data, now) = SealOne(id, version: 1, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -60,8 +71,13 @@ internal sealed partial class ResidentWriter
                 Set(insert, "updated", now);
                 Set(insert, "idIndex", idIndex);
                 Set(insert, "phone", (object?)phone ?? DBNull.Value);
+                Set(insert, "household", householdIndex);
                 Set(insert, "data", data);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+            if (!await WriteHouseholdAsync(db, connection, transaction, household, now, cancellationToken))
+            {
+                return new SingleWriteResult(SingleWriteStatus.HouseholdChanged, 0);
             }
             if (ClaimsIdNumbers)
             {
@@ -92,9 +108,10 @@ internal sealed partial class ResidentWriter
     /// The blind indexes and envelopes of one record, computed BEFORE the write transaction (see
     /// WriteAsync: the key ring may itself write to the store).
     /// </summary>
-    private (byte[] IdIndex, byte[]? Phone, byte[] Data, DateTime Now) SealOne(string id, int version, ValidResident resident) => (
+    private (byte[] IdIndex, byte[]? Phone, byte[] Household, byte[] Data, DateTime Now) SealOne(string id, int version, ValidResident resident) => (
         indexer.Compute(BlindIndexKind.IdNumber, resident.IdNumber),
         resident.Phone is { } phone ? indexer.Compute(BlindIndexKind.Phone, phone) : null,
+        HouseholdIndex.Of(indexer, resident.Fields),
         codec.Seal(new RecordAddress(id, resident.DistrictCode, resident.StreetCode, resident.CommunityCode, resident.GridCode, version), resident.Fields),
         time.GetUtcNow().UtcDateTime);
 
@@ -105,10 +122,11 @@ internal sealed partial class ResidentWriter
     /// </summary>
     /// <paramref name="changed"/> (the field keys that differ) and <paramref name="from"/> (where the
     /// resident lived) go to the change journal with it, in the same transaction.
-    public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, IReadOnlyList<string> changed, ResidentPlace from, CancellationToken cancellationToken)
+    public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, IReadOnlyList<string> changed, ResidentPlace from, CancellationToken cancellationToken,
+        IReadOnlyList<HouseholdMemberWrite>? household = null)
     {
         // Sealed for the version it will be stored as: an older version's buckets never open as this one.
-        var (idIndex, phone, data, now) = SealOne(id, expectedVersion + 1, resident);
+        var (idIndex, phone, householdIndex, data, now) = SealOne(id, expectedVersion + 1, resident);
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -123,15 +141,16 @@ internal sealed partial class ResidentWriter
             }
             await using var update = Prepare(connection, transaction,
                 $"UPDATE {T} SET district_code = @district, street_code = @street, community_code = @community, grid_code = @grid, " +
-                "version = @version, updated_at = @updated, id_number_index = @idIndex, phone_index = @phone, data = @data " +
+                "version = @version, updated_at = @updated, id_number_index = @idIndex, phone_index = @phone, household_index = @household, data = @data " +
                 "WHERE id = @id AND version = @oldVersion",
                 ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
-                ("version", DbType.Int32), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
+                ("version", DbType.Int32), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("household", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
             SetLocation(update, id, resident);
             Set(update, "version", expectedVersion + 1);
             Set(update, "updated", now);
             Set(update, "idIndex", idIndex);
             Set(update, "phone", (object?)phone ?? DBNull.Value);
+            Set(update, "household", householdIndex);
             Set(update, "data", data);
             Set(update, "oldVersion", expectedVersion);
             if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
@@ -157,6 +176,10 @@ internal sealed partial class ResidentWriter
                 ResidentChangeRow.Bind(journal, resident.DistrictCode, id, ResidentChangeRow.Updated, changed, from, PlaceOf(resident), expectedVersion + 1, now);
                 await journal.ExecuteNonQueryAsync(cancellationToken);
             }
+            if (!await WriteHouseholdAsync(db, connection, transaction, household, now, cancellationToken))
+            {
+                return new SingleWriteResult(SingleWriteStatus.HouseholdChanged, 0);
+            }
             await tx.CommitAsync(cancellationToken);
             return new SingleWriteResult(SingleWriteStatus.Done, expectedVersion + 1);
         }
@@ -169,6 +192,38 @@ internal sealed partial class ResidentWriter
             }
             return new SingleWriteResult(SingleWriteStatus.IdNumberTaken, 0, racer);
         }
+    }
+
+    /// <summary>
+    /// The other members' new household sizes, in the writer's transaction (each journalled as a change
+    /// of household_size). False, with nothing of it kept once the caller's transaction is disposed,
+    /// when a member is no longer at the version its size was computed from.
+    /// </summary>
+    private static async Task<bool> WriteHouseholdAsync(VaultDbContext db, DbConnection connection, DbTransaction transaction, IReadOnlyList<HouseholdMemberWrite>? members, DateTime now, CancellationToken ct)
+    {
+        if (members is not { Count: > 0 })
+        {
+            return true;
+        }
+        await using var update = Prepare(connection, transaction,
+            $"UPDATE {T} SET version = @version, updated_at = @updated, data = @data WHERE id = @id AND version = @oldVersion",
+            ("id", DbType.String), ("version", DbType.Int32), ("updated", null), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
+        await using var journal = ResidentChangeRow.Insert(connection, transaction, !IsSqlite(db));
+        foreach (var m in members)
+        {
+            Set(update, "id", m.Id);
+            Set(update, "version", m.OldVersion + 1);
+            Set(update, "updated", now);
+            Set(update, "data", m.Data);
+            Set(update, "oldVersion", m.OldVersion);
+            if (await update.ExecuteNonQueryAsync(ct) != 1)
+            {
+                return false;
+            }
+            ResidentChangeRow.Bind(journal, m.DistrictCode, m.Id, ResidentChangeRow.Updated, [HouseholdIndex.SizeField], m.Place, m.Place, m.OldVersion + 1, now);
+            await journal.ExecuteNonQueryAsync(ct);
+        }
+        return true;
     }
 
     private static ResidentPlace PlaceOf(ValidResident resident) => new(resident.CommunityCode, resident.GridCode);

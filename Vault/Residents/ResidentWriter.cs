@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Data;
 using System.Data.Common;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Households;
 using DataVault.Vault.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -26,7 +27,7 @@ public sealed record WriteOutcome(int Row, string ResidentId, WriteKind Kind, IR
 /// <summary>One resident row, sealed and ready to insert or update.</summary>
 internal sealed record SealedRow(
     string Id, bool IsNew, int Version, DateTime CreatedAt, string DistrictCode, string StreetCode, string CommunityCode, string? GridCode,
-    byte[] IdIndex, byte[]? PhoneIndex, byte[] Data)
+    byte[] IdIndex, byte[]? PhoneIndex, byte[] HouseholdIndex, byte[] Data)
 {
     /// <summary>For the change journal: the field keys written (a new resident: all of them) and, for an update, where the resident lived.</summary>
     public IReadOnlyCollection<string> ChangedKeys { get; init; } = [];
@@ -171,7 +172,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
             var phone = values.GetValueOrDefault("phone");
             rows[i] = new SealedRow(
                 s.Id, s.IsNew, s.Version, s.CreatedAt, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"),
-                s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone),
+                s.IdIndex, phone is null ? null : indexer.Compute(BlindIndexKind.Phone, phone), HouseholdIndex.Of(indexer, values),
                 codec.Seal(new RecordAddress(s.Id, community.DistrictCode, community.Parent!, community.Code, values.GetValueOrDefault("grid"), s.IsNew ? 1 : s.Version + 1), values))
             {
                 ChangedKeys = s.IsNew ? [.. values.Keys] : s.Changed,
@@ -234,6 +235,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
                 p.Version.Value = r.IsNew ? 1 : r.Version + 1;
                 p.Updated.Value = now;
                 p.Phone.Value = (object?)r.PhoneIndex ?? DBNull.Value;
+                p.Household.Value = r.HouseholdIndex;
                 p.Data.Value = r.Data;
                 if (r.IsNew)
                 {
@@ -337,16 +339,16 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
     }
 
     private static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction) => Prepare(connection, transaction,
-        $"INSERT INTO {T} (id, district_code, street_code, community_code, grid_code, version, created_at, updated_at, id_number_index, phone_index, data) " +
-        "VALUES (@id, @district, @street, @community, @grid, @version, @created, @updated, @idIndex, @phone, @data)",
+        $"INSERT INTO {T} (id, district_code, street_code, community_code, grid_code, version, created_at, updated_at, id_number_index, phone_index, household_index, data) " +
+        "VALUES (@id, @district, @street, @community, @grid, @version, @created, @updated, @idIndex, @phone, @household, @data)",
         ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
-        ("version", DbType.Int32), ("created", null), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("data", DbType.Binary));
+        ("version", DbType.Int32), ("created", null), ("updated", null), ("idIndex", DbType.Binary), ("phone", DbType.Binary), ("household", DbType.Binary), ("data", DbType.Binary));
 
     private static DbCommand CreateUpdate(DbConnection connection, DbTransaction transaction) => Prepare(connection, transaction,
         $"UPDATE {T} SET district_code = @district, street_code = @street, community_code = @community, grid_code = @grid, " +
-        "version = @version, updated_at = @updated, phone_index = @phone, data = @data WHERE id = @id AND version = @oldVersion",
+        "version = @version, updated_at = @updated, phone_index = @phone, household_index = @household, data = @data WHERE id = @id AND version = @oldVersion",
         ("id", DbType.String), ("district", DbType.String), ("street", DbType.String), ("community", DbType.String), ("grid", DbType.String),
-        ("version", DbType.Int32), ("updated", null), ("phone", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
+        ("version", DbType.Int32), ("updated", null), ("phone", DbType.Binary), ("household", DbType.Binary), ("data", DbType.Binary), ("oldVersion", DbType.Int32));
 
     private static DbCommand CreateClaim(DbConnection connection, DbTransaction transaction, string sql) =>
         Prepare(connection, transaction, sql, ("idIndex", DbType.Binary), ("id", DbType.String));
@@ -393,6 +395,7 @@ internal sealed partial class ResidentWriter(IDbContextFactory<VaultDbContext> c
         public DbParameter Version { get; } = command.Parameters["@version"];
         public DbParameter Updated { get; } = command.Parameters["@updated"];
         public DbParameter Phone { get; } = command.Parameters["@phone"];
+        public DbParameter Household { get; } = command.Parameters["@household"];
         public DbParameter Data { get; } = command.Parameters["@data"];
         public DbParameter? Created { get; } = Find(command, "@created");
         public DbParameter? IdIndex { get; } = Find(command, "@idIndex");

@@ -3,7 +3,6 @@ using System.Text.Json;
 using DataVault.Identity.Units;
 using DataVault.Vault.Residents;
 using DataVault.Tests.Vault.Api;
-using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 using static DataVault.Tests.Vault.ResidentApi.ResidentApiTestKit;
 
@@ -20,17 +19,12 @@ public sealed class ChangeFeedTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static TheoryData<string> Stores => ["sqlite", "postgres"];
 
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(TestStore.Both), MemberType = typeof(TestStore))]
     public async Task AChange_ArrivesWithinOnePoll_OnlyInViewFields_MovesAndRestartsLoseNothing(string store)
     {
-        await using var database = await StoreAsync(store);
-        if (database is null)
-        {
-            return;
-        }
+        await using var database = await TestStore.OpenAsync(store, "change feed");
         var host = await ApiTestHost.StartAsync(perCommunity: 12, configure: database.Configure);
         try
         {
@@ -118,14 +112,10 @@ public sealed class ChangeFeedTests
     }
 
     [Theory]
-    [MemberData(nameof(Stores))]
+    [MemberData(nameof(TestStore.Both), MemberType = typeof(TestStore))]
     public async Task UnderConcurrentWrites_FollowingTheCursor_DeliversEveryResidentsLastVersion(string store)
     {
-        await using var database = await StoreAsync(store);
-        if (database is null)
-        {
-            return;
-        }
+        await using var database = await TestStore.OpenAsync(store, "change feed");
         await using var host = await ApiTestHost.StartAsync(perCommunity: 30, configure: database.Configure);
         var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var civil = await host.TokenAsync(UnitRoles.Caseworker, "510107", "civil_affairs");
@@ -283,8 +273,8 @@ public sealed class ChangeFeedTests
     [Fact]
     public async Task OnPostgres_OnlyThisDatabasesOpenTransactions_HoldTheFeedBack()
     {
-        await using var database = await StoreAsync("postgres");
-        await using var host = await ApiTestHost.StartAsync(perCommunity: 12, configure: database!.Configure);
+        await using var database = await TestStore.OpenAsync("postgres", "change feed");
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 12, configure: database.Configure);
         var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
         var civil = await host.TokenAsync(UnitRoles.Caseworker, "510107", "civil_affairs");
         var resident = (await host.StoredResidentsAsync()).First(r => r.CommunityCode == ApiTestHost.CommunityY);
@@ -338,58 +328,5 @@ public sealed class ChangeFeedTests
         }
         using var response = await host.GetAsync("/api/v1/feed" + query, token, purpose);
         return await ApiTestHost.JsonAsync(response, HttpStatusCode.OK);
-    }
-
-    /// <summary>The store a test runs on: SQLite as is, or a fresh PostgreSQL database partitioned by district (skipped loudly without one; fails under CI=true).</summary>
-    private static async Task<TestStore?> StoreAsync(string store)
-    {
-        if (store == "sqlite")
-        {
-            return new TestStore(null, null);
-        }
-        var admin = Environment.GetEnvironmentVariable("DATAVAULT_TEST_POSTGRES");
-        if (string.IsNullOrWhiteSpace(admin))
-        {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail("DATAVAULT_TEST_POSTGRES is not set under CI=true: the change feed's PostgreSQL lane must run in CI.");
-            }
-            Assert.Skip("PostgreSQL lane SKIPPED: set DATAVAULT_TEST_POSTGRES to a superuser connection string to run the change feed on PostgreSQL.");
-        }
-        var database = "dv_feed_" + Guid.NewGuid().ToString("N")[..16];
-        await using var connection = new NpgsqlConnection(admin);
-        await connection.OpenAsync(Ct);
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", connection);
-        await create.ExecuteNonQueryAsync(Ct);
-        return new TestStore(admin, database);
-    }
-
-    private sealed class TestStore(string? admin, string? database) : IAsyncDisposable
-    {
-        public string ConnectionString => new NpgsqlConnectionStringBuilder(admin) { Database = database }.ToString();
-
-        public void Configure(IWebHostBuilder builder)
-        {
-            if (admin is null)
-            {
-                return;
-            }
-            builder.UseSetting("Storage:Provider", "Postgres");
-            builder.UseSetting("Storage:ConnectionString", ConnectionString);
-            builder.UseSetting("Storage:PartitionByDistrict", "true");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (admin is null)
-            {
-                return;
-            }
-            NpgsqlConnection.ClearAllPools();
-            await using var connection = new NpgsqlConnection(admin);
-            await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
-        }
     }
 }

@@ -1340,6 +1340,11 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                         .HasColumnType("character varying(15)")
                         .HasColumnName("grid_code");
 
+                    b.Property<byte[]>("HouseholdIndex")
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("household_index");
+
                     b.Property<byte[]>("IdNumberIndex")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1373,7 +1378,11 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
 
                     b.HasIndex("PhoneIndex");
 
+                    b.HasIndex("DistrictCode", "HouseholdIndex");
+
                     b.HasIndex("DistrictCode", "Id");
+
+                    b.HasIndex("DistrictCode", "CommunityCode", "HouseholdIndex");
 
                     b.HasIndex("DistrictCode", "GridCode", "Id");
 

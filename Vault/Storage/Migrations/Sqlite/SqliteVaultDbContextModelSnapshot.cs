@@ -1331,6 +1331,11 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("grid_code");
 
+                    b.Property<byte[]>("HouseholdIndex")
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB")
+                        .HasColumnName("household_index");
+
                     b.Property<byte[]>("IdNumberIndex")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1364,7 +1369,11 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
 
                     b.HasIndex("PhoneIndex");
 
+                    b.HasIndex("DistrictCode", "HouseholdIndex");
+
                     b.HasIndex("DistrictCode", "Id");
+
+                    b.HasIndex("DistrictCode", "CommunityCode", "HouseholdIndex");
 
                     b.HasIndex("DistrictCode", "GridCode", "Id");
 
