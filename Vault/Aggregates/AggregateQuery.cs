@@ -2,6 +2,7 @@ using System.Globalization;
 using DataVault.Vault.AccessLog;
 using DataVault.Vault.Api;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Households;
 using DataVault.Vault.Integrity;
 using DataVault.Vault.Jurisdictions;
 using DataVault.Vault.Residents;
@@ -24,6 +25,9 @@ internal enum AggregateRefusal
 
     /// <summary>The policy lets the caller count nothing (or not this field) here for this purpose: 403.</summary>
     Forbidden,
+
+    /// <summary>Households are counted from their index, which an older store is still building: 503 household_index_building.</summary>
+    Building,
 }
 
 /// <summary>An aggregate, or why there is none (expected outcomes are returned, not thrown).</summary>
@@ -55,9 +59,14 @@ internal sealed class AggregateQuery(
     IDbContextFactory<VaultDbContext> contexts,
     AccessLogWriter log,
     IntegrityIncidents incidents,
+    HouseholdIndexState householdIndex,
     TimeProvider time,
     IOptions<AggregateOptions> options)
 {
+    /// <summary>What a count counts: residents (default), or households (distinct household codes, from their blind index).</summary>
+    public const string Residents = "residents";
+    public const string Households = "households";
+
     public const string Unrecorded = "unrecorded";
     public const string Recorded = "recorded";
     public const string ServedFidelity = "aggregate";
@@ -65,8 +74,22 @@ internal sealed class AggregateQuery(
     /// <summary>The suffix of the pseudo-row that collects a community's residents with no (known) grid.</summary>
     public const string NoGridSuffix = "#no-grid";
 
-    public async Task<AggregateOutcome> RunAsync(CallerContext caller, Purpose purpose, string? within, string? by, string? fieldKey, CancellationToken cancellationToken)
+    public async Task<AggregateOutcome> RunAsync(CallerContext caller, Purpose purpose, string? within, string? by, string? fieldKey, CancellationToken cancellationToken, string? count = null)
     {
+        count ??= Residents;
+        if (count is not (Residents or Households))
+        {
+            return AggregateOutcome.Refused(AggregateRefusal.Invalid, "count 必须是 residents 或 households / 'count' is residents or households.");
+        }
+        var households = count == Households;
+        if (households && fieldKey is not null)
+        {
+            return AggregateOutcome.Refused(AggregateRefusal.Invalid, "按户统计不分字段 / households are counted without a field.");
+        }
+        if (households && !householdIndex.Complete)
+        {
+            return AggregateOutcome.Refused(AggregateRefusal.Building, "家庭户索引正在建立，稍后再试 / The household index is being built; try again shortly.");
+        }
         if (string.IsNullOrWhiteSpace(within))
         {
             return AggregateOutcome.Refused(AggregateRefusal.Invalid, "缺少 within / 'within' (a jurisdiction code) is required.");
@@ -113,10 +136,18 @@ internal sealed class AggregateQuery(
         // The resolution and the refusal depend on the policy only, never on the data.
         var fieldIndex = field is null ? -1 : IndexOf(field);
         Fidelity? resolution = null;
-        var fidelities = layout.ResidentJurisdictions.Select(j => field is null ? (RightsOf(j).Any ? Fidelity.Exists : Fidelity.None) : RightsOf(j).Fidelities[fieldIndex]).ToList();
+        // A household is counted where the caller holds its code; a field by what the caller's fidelity shows of it
+        // (religion's masked shows only presence: it counts recorded/unrecorded, never per belief).
+        var householdIndexOf = households ? IndexOf(schema[HouseholdIndex.CodeField]) : -1;
+        var fidelities = layout.ResidentJurisdictions.Select(j =>
+            households ? (RightsOf(j).Fidelities[householdIndexOf] > Fidelity.None ? Fidelity.Exists : Fidelity.None)
+            : field is null ? (RightsOf(j).Any ? Fidelity.Exists : Fidelity.None)
+            : FieldProjector.Shows(field, RightsOf(j).Fidelities[fieldIndex])).ToList();
         if (fidelities.All(f => f == Fidelity.None))
         {
-            return AggregateOutcome.Refused(AggregateRefusal.Forbidden, field is null
+            return AggregateOutcome.Refused(AggregateRefusal.Forbidden, households
+                ? "您的角色在此用途下看不到户编号，不能按户统计 / Your role does not hold household codes here for this purpose, so it cannot count households."
+                : field is null
                 ? "您的角色在此用途下不能统计该区划的居民 / Your role may not count residents here for this purpose."
                 : "您的角色在此用途下不能统计该字段 / Your role may not count this field here for this purpose.");
         }
@@ -125,7 +156,9 @@ internal sealed class AggregateQuery(
             resolution = fidelities.Where(f => f > Fidelity.None).Min() >= Fidelity.Category ? Fidelity.Category : Fidelity.Exists;
         }
 
-        var (counts, withheld) = await CountAsync(layout, field, fieldIndex, resolution, RightsOf, cancellationToken);
+        var (counts, withheld) = households
+            ? (await CountHouseholdsAsync(layout, householdIndexOf, RightsOf, cancellationToken), 0)
+            : await CountAsync(layout, field, fieldIndex, resolution, RightsOf, cancellationToken);
         var columns = Columns(field, resolution, counts.Keys, time.GetUtcNow().Year);
         var table = layout.Table(columns, counts);
         var k = options.Value.K;
@@ -158,7 +191,10 @@ internal sealed class AggregateQuery(
             layout.Rows(columns, table, suppressed),
             suppressed.Count(s => s),
             withheld,
-            new AccessLogReference(receipt.LogId, receipt.Index)), null, null);
+            new AccessLogReference(receipt.LogId, receipt.Index))
+        {
+            Count = count,
+        }, null, null);
     }
 
     /// <summary>The caller's jurisdiction is the node itself or one of its ancestors (walked through explicit parents).</summary>
@@ -217,7 +253,7 @@ internal sealed class AggregateQuery(
                 }
                 continue;
             }
-            var fidelity = rights.Fidelities[fieldIndex];
+            var fidelity = FieldProjector.Shows(field, rights.Fidelities[fieldIndex]);
             if (fidelity == Fidelity.None || (resolution == Fidelity.Category && fidelity < Fidelity.Category))
             {
                 // Not counted: the caller does not hold this field for this resident (the second case
@@ -249,6 +285,44 @@ internal sealed class AggregateQuery(
             await incidents.RecordAsync(record, cancellationToken);
         }
         return (counts, withheld.Count);
+    }
+
+    /// <summary>
+    /// Households per leaf row: the distinct household codes (by their blind index, no record opened)
+    /// among the residents of the leaf whose household code the caller holds. A household with members
+    /// in two grids counts in each, and once in every row above them.
+    /// </summary>
+    private async Task<Dictionary<string, long[]>> CountHouseholdsAsync(TableLayout layout, int codeIndex, Func<string, FieldRights> rightsOf, CancellationToken cancellationToken)
+    {
+        var perLeaf = new Dictionary<int, HashSet<string>>();
+        foreach (var community in layout.Communities)
+        {
+            var district = tree.Find(community)?.DistrictCode;
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+            var rows = await db.Set<ResidentRow>().AsNoTracking()
+                .Where(r => r.DistrictCode == district && r.CommunityCode == community && r.HouseholdIndex != null)
+                .Select(r => new { r.GridCode, r.HouseholdIndex })
+                .ToListAsync(cancellationToken);
+            foreach (var r in rows)
+            {
+                if (r.HouseholdIndex!.Length == 0 || rightsOf(r.GridCode ?? community).Fidelities[codeIndex] == Fidelity.None)
+                {
+                    continue;
+                }
+                var leaf = layout.LeafOf(community, r.GridCode);
+                if (!perLeaf.TryGetValue(leaf, out var set))
+                {
+                    perLeaf[leaf] = set = new HashSet<string>(StringComparer.Ordinal);
+                }
+                set.Add(Convert.ToHexString(r.HouseholdIndex));
+            }
+        }
+        var counts = new long[layout.RowCount];
+        foreach (var (leaf, set) in perLeaf)
+        {
+            counts[leaf] = set.Count;
+        }
+        return new Dictionary<string, long[]>(StringComparer.Ordinal) { [""] = counts };
     }
 
     /// <summary>

@@ -36,4 +36,8 @@ public sealed record AggregateReport(
     IReadOnlyList<AggregateRow> Rows,
     int Suppressed,
     int Withheld,
-    AccessLogReference Log);
+    AccessLogReference Log)
+{
+    /// <summary>What was counted: <c>residents</c>, or <c>households</c> (distinct household codes).</summary>
+    public string Count { get; init; } = "residents";
+}

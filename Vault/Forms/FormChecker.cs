@@ -46,6 +46,12 @@ internal sealed class FormChecker(AccessResolver resolver, ResidentSchema schema
             var (field, fidelity) = FormDefinitionReader.Needs(form.Filter[i], schema);
             needs.Add(new FormNeed(field, fidelity, $"filter[{i}]"));
         }
+        if (form.Rows == FormRowKinds.Household)
+        {
+            // A household's row is its head's: telling heads from members reads their relation to the head.
+            var (field, fidelity) = FormDefinitionReader.Needs(FormService.HeadOfHousehold, schema);
+            needs.Add(new FormNeed(field, fidelity, "rows"));
+        }
         // The need that shows most of the field (not the highest name: a flag's masked shows less than its category).
         return [.. needs.GroupBy(n => n.Field, StringComparer.Ordinal).Select(g => g.MaxBy(n => schema.TryGet(n.Field, out var f) ? FieldProjector.Shows(f, n.Needs) : n.Needs)!)];
     }

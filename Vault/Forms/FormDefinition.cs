@@ -61,6 +61,8 @@ public sealed record FormFiller(string Role, string? Department = null);
 public static class FormRowKinds
 {
     public const string Resident = "resident";
+    /// <summary>One row per household (一户一码), described by its head's record: the filter and columns are the head's.</summary>
+    public const string Household = "household";
     public const string Aggregate = "aggregate";
 }
 
@@ -189,9 +191,9 @@ public static class FormDefinitionReader
         {
             Fail("level", "community、street 或 district / community, street or district");
         }
-        if (form.Rows is not (FormRowKinds.Resident or FormRowKinds.Aggregate))
+        if (form.Rows is not (FormRowKinds.Resident or FormRowKinds.Household or FormRowKinds.Aggregate))
         {
-            Fail("rows", "resident 或 aggregate / resident or aggregate");
+            Fail("rows", "resident、household 或 aggregate / resident, household or aggregate");
         }
         if (form.Rows == FormRowKinds.Aggregate)
         {

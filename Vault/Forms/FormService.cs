@@ -70,6 +70,9 @@ internal sealed class FormService(
 {
     public const int PageSize = 200;
 
+    /// <summary>The condition a household form adds: one row per household, the head's.</summary>
+    public static readonly FormFilter HeadOfHousehold = new() { Field = "relation_to_head", Op = "eq", Target = "head" };
+
     public async Task<IReadOnlyList<FormSummary>> ListAsync(CallerContext caller, CancellationToken ct) =>
         DistrictOf(caller) is { } district
             ? [.. (await catalog.ListAsync(district, ct)).Select(Summary)]
@@ -305,7 +308,7 @@ internal sealed class FormService(
                     withheld++;
                     continue;
                 }
-                if (!form.Filter.All(f => Meets(f, stored, year)))
+                if (!form.Filter.All(f => Meets(f, stored, year)) || form.Rows == FormRowKinds.Household && !Meets(HeadOfHousehold, stored, year))
                 {
                     continue;
                 }

@@ -31,6 +31,26 @@ public sealed class AggregateAccessTests
         Assert.Equal("category", gender.GetProperty("resolution").GetString());
         Assert.Equal(["male", "female", "unrecorded"], gender.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
 
+        // Review finding: religion's masked view shows only whether one is recorded, so a count never goes per belief.
+        var religion = await host.AggregateAsync(token, "community_service", ApiTestHost.CommunityY, "grid", "religion");
+        Assert.Equal("exists", religion.GetProperty("resolution").GetString());
+        Assert.Equal(["recorded", "unrecorded"], religion.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+
+        // Households: the distinct household codes, from the index.
+        using (var response = await host.GetAsync($"/api/v1/aggregates?within={ApiTestHost.CommunityY}&by=grid&count=households", token, "community_service"))
+        {
+            var households = await ApiTestHost.JsonAsync(response, HttpStatusCode.OK);
+            Assert.Equal("households", households.GetProperty("count").GetString());
+            var expected = (await host.StoredResidentsAsync()).Where(r => r.CommunityCode == ApiTestHost.CommunityY && r.Values.ContainsKey("household_id"))
+                .Select(r => r.Values["household_id"]).Distinct().Count();
+            var total = AggregateHost.Rows(households)[0].Cells[^1];
+            Assert.Equal(expected >= 5 ? expected : null, total);
+        }
+        using (var withField = await host.GetAsync($"/api/v1/aggregates?within={ApiTestHost.CommunityY}&by=grid&count=households&field=gender", token, "community_service"))
+        {
+            Assert.Equal("validation_failed", await ApiTestHost.ProblemCodeAsync(withField));
+        }
+
         Assert.Equal(("forbidden", HttpStatusCode.Forbidden), await RefusalAsync(host, token, "community_service", ApiTestHost.CommunityY, "grid", "chronic_condition"));
         Assert.Equal(("not_found", HttpStatusCode.NotFound), await RefusalAsync(host, token, "community_service", AggregateHost.Street, "community", null));
         Assert.Equal(("not_found", HttpStatusCode.NotFound), await RefusalAsync(host, token, "community_service", ApiTestHost.OtherCommunity, "grid", null));
