@@ -7,10 +7,13 @@ using Microsoft.EntityFrameworkCore;
 namespace DataVault.Vault.Households;
 
 /// <summary>What a move between households does to the others: each remaining member's new size, and the size the mover takes (null: keep its own).</summary>
-internal sealed record HouseholdResize(IReadOnlyList<HouseholdMemberWrite> Members, int? MoverSize)
+internal sealed record HouseholdResize(IReadOnlyList<HouseholdMemberWrite> Members, int? MoverSize, IReadOnlyList<HouseholdCount> Counted)
 {
-    public static readonly HouseholdResize None = new([], null);
+    public static readonly HouseholdResize None = new([], null, []);
 }
+
+/// <summary>How many other members a household had when its sizes were computed: the writer checks it again under the household's lock.</summary>
+internal sealed record HouseholdCount(string DistrictCode, byte[] Index, int Members);
 
 /// <summary>
 /// Keeps <c>household_size</c> consistent when a resident joins, leaves or changes household (issue 15,
@@ -36,20 +39,23 @@ internal sealed class HouseholdSizes(IDbContextFactory<VaultDbContext> dbs, Resi
             return HouseholdResize.None;
         }
         var writes = new List<HouseholdMemberWrite>();
+        var counted = new List<HouseholdCount>();
         if (from is not null)
         {
             var left = await MembersAsync(district, from, residentId, ct);
+            counted.Add(new HouseholdCount(district, indexer.Compute(BlindIndexKind.Household, from), left.Count));
             writes.AddRange(left.Select(m => Resize(m, size => size - 1, left.Count)));
         }
         int? moverSize = null;
         if (to is not null)
         {
             var joined = await MembersAsync(district, to, residentId, ct);
+            counted.Add(new HouseholdCount(district, indexer.Compute(BlindIndexKind.Household, to), joined.Count));
             var resized = joined.Select(m => Resize(m, size => size + 1, joined.Count + 1)).ToList();
             writes.AddRange(resized);
             moverSize = joined.Count == 0 ? null : joined.Max(m => NewSize(m.Values, size => size + 1, joined.Count + 1));
         }
-        return new HouseholdResize(writes, moverSize);
+        return new HouseholdResize(writes, moverSize, counted);
     }
 
     private async Task<List<(ResidentRecord Record, IReadOnlyDictionary<string, string> Values)>> MembersAsync(string district, string code, string except, CancellationToken ct)

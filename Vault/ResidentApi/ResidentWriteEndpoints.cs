@@ -106,7 +106,7 @@ internal static partial class ResidentWriteEndpoints
             // Joining a household: its members count one more, and the newcomer takes their size.
             var resize = await households.PrepareAsync(resident.DistrictCode, id, null, HouseholdSizes.CodeOf(resident.Fields), cancellationToken);
             resident = WithHouseholdSize(resident, resize);
-            written = await writer.CreateAsync(id, resident, cancellationToken, resize.Members);
+            written = await writer.CreateAsync(id, resident, cancellationToken, resize);
         }
         while (written.Status == SingleWriteStatus.HouseholdChanged && ++attempt < HouseholdAttempts);
         if (written.Status == SingleWriteStatus.HouseholdChanged)
@@ -194,13 +194,13 @@ internal static partial class ResidentWriteEndpoints
             // Logged before the change, as for create: no write without its entry.
             await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
             var before = ResidentViews.LocationOf(stored);
-            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize.Members);
+            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize);
             for (var attempt = 1; written.Status == SingleWriteStatus.HouseholdChanged && attempt < HouseholdAttempts; attempt++)
             {
                 resize = await households.PrepareAsync(resident.DistrictCode, id, fromHousehold, toHousehold, cancellationToken);
                 resident = WithHouseholdSize(resident, resize);
                 changed = Changed(resident, stored);
-                written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize.Members);
+                written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize);
             }
             switch (written.Status)
             {

@@ -48,7 +48,7 @@ internal sealed partial class ResidentWriter
     /// Creates one resident under <paramref name="id"/>, or reports the resident that already holds
     /// the ID number and writes nothing. Never updates: a POST that names a known person is a 409.
     /// </summary>
-    public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken, IReadOnlyList<HouseholdMemberWrite>? household = null)
+    public async Task<SingleWriteResult> CreateAsync(string id, ValidResident resident, CancellationToken cancellationToken, HouseholdResize? household = null)
     {
         var (idIndex, phone, householdIndex, data, now) = SealOne(id, version: 1, resident);
 
@@ -75,7 +75,7 @@ internal sealed partial class ResidentWriter
                 Set(insert, "data", data);
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
-            if (!await WriteHouseholdAsync(db, connection, transaction, household, now, cancellationToken))
+            if (!await WriteHouseholdAsync(db, connection, transaction, id, household, now, cancellationToken))
             {
                 return new SingleWriteResult(SingleWriteStatus.HouseholdChanged, 0);
             }
@@ -123,7 +123,7 @@ internal sealed partial class ResidentWriter
     /// <paramref name="changed"/> (the field keys that differ) and <paramref name="from"/> (where the
     /// resident lived) go to the change journal with it, in the same transaction.
     public async Task<SingleWriteResult> UpdateAsync(string id, int expectedVersion, ValidResident resident, IReadOnlyList<string> changed, ResidentPlace from, CancellationToken cancellationToken,
-        IReadOnlyList<HouseholdMemberWrite>? household = null)
+        HouseholdResize? household = null)
     {
         // Sealed for the version it will be stored as: an older version's buckets never open as this one.
         var (idIndex, phone, householdIndex, data, now) = SealOne(id, expectedVersion + 1, resident);
@@ -176,7 +176,7 @@ internal sealed partial class ResidentWriter
                 ResidentChangeRow.Bind(journal, resident.DistrictCode, id, ResidentChangeRow.Updated, changed, from, PlaceOf(resident), expectedVersion + 1, now);
                 await journal.ExecuteNonQueryAsync(cancellationToken);
             }
-            if (!await WriteHouseholdAsync(db, connection, transaction, household, now, cancellationToken))
+            if (!await WriteHouseholdAsync(db, connection, transaction, id, household, now, cancellationToken))
             {
                 return new SingleWriteResult(SingleWriteStatus.HouseholdChanged, 0);
             }
@@ -197,11 +197,41 @@ internal sealed partial class ResidentWriter
     /// <summary>
     /// The other members' new household sizes, in the writer's transaction (each journalled as a change
     /// of household_size). False, with nothing of it kept once the caller's transaction is disposed,
-    /// when a member is no longer at the version its size was computed from.
+    /// when a household gained or lost a member since the sizes were computed, or a member is no longer
+    /// at the version its size was computed from. Each household is first locked for the transaction
+    /// (PostgreSQL: an advisory lock on its index; SQLite: the one write lock this transaction holds), so
+    /// two residents joining the same household at once are counted one after the other.
     /// </summary>
-    private static async Task<bool> WriteHouseholdAsync(VaultDbContext db, DbConnection connection, DbTransaction transaction, IReadOnlyList<HouseholdMemberWrite>? members, DateTime now, CancellationToken ct)
+    private static async Task<bool> WriteHouseholdAsync(VaultDbContext db, DbConnection connection, DbTransaction transaction, string self, HouseholdResize? household, DateTime now, CancellationToken ct)
     {
-        if (members is not { Count: > 0 })
+        if (household is null || household.Counted.Count == 0)
+        {
+            return true;
+        }
+        var postgres = !IsSqlite(db);
+        // In index order: two movers between the same two households lock them in the same order.
+        foreach (var counted in household.Counted.OrderBy(c => Convert.ToHexString(c.Index), StringComparer.Ordinal))
+        {
+            if (postgres)
+            {
+                await using var lockHousehold = Prepare(connection, transaction, "SELECT pg_advisory_xact_lock(@key)", ("key", DbType.Int64));
+                Set(lockHousehold, "key", System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(counted.Index));
+                await lockHousehold.ExecuteNonQueryAsync(ct);
+            }
+            await using var count = Prepare(connection, transaction,
+                $"SELECT COUNT(*) FROM {T} WHERE district_code = @district AND household_index = @index AND id <> @self",
+                ("district", DbType.String), ("index", DbType.Binary), ("self", DbType.String));
+            Set(count, "district", counted.DistrictCode);
+            Set(count, "index", counted.Index);
+            Set(count, "self", self);
+            var stored = Convert.ToInt32(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+            if (Math.Min(stored, HouseholdSizes.MaxMembers) != counted.Members)
+            {
+                return false;
+            }
+        }
+        var members = household.Members;
+        if (members.Count == 0)
         {
             return true;
         }

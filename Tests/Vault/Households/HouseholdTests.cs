@@ -117,6 +117,27 @@ public sealed class HouseholdTests
         Assert.All(to.Concat(from.Where(r => r.Id != mover.Id)), r => Assert.Equal(["household_size"], changes[r.Id]));
     }
 
+    /// <summary>Residents joining a new household at the same moment are counted one after the other (on PostgreSQL under an advisory lock on the household), so every size ends right.</summary>
+    [Theory]
+    [MemberData(nameof(TestStore.Both), MemberType = typeof(TestStore))]
+    public async Task ResidentsJoiningOneHouseholdAtOnce_AllEndWithItsSize(string store)
+    {
+        await using var database = await TestStore.OpenAsync(store, "household");
+        await using var host = await ApiTestHost.StartAsync(perCommunity: 5, configure: database.Configure);
+        var worker = await host.TokenAsync(UnitRoles.CommunityWorker, ApiTestHost.CommunityY);
+        const string code = "H510107004003900001";
+        var created = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(async () =>
+        {
+            var fields = NewResident(ApiTestHost.CommunityY, 981 + i);
+            fields["household_id"] = code;
+            using var create = await host.CreateAsync(worker, fields);
+            return (await ApiTestHost.JsonAsync(create, HttpStatusCode.Created)).GetProperty("id").GetString()!;
+        }, Ct)));
+        var members = (await host.StoredResidentsAsync()).Where(r => created.Contains(r.Id)).ToList();
+        Assert.Equal(3, members.Count);
+        Assert.All(members, m => Assert.Equal("3", m.Values.GetValueOrDefault("household_size")));
+    }
+
     [Fact]
     public async Task AStoreFromBeforeHouseholds_IsIndexedOnline_HouseholdsWaitWithA503Meanwhile()
     {
