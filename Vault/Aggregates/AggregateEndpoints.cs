@@ -1,4 +1,5 @@
 using DataVault.Vault.Api;
+using DataVault.Vault.Households;
 using DataVault.Vault.Problems;
 using DataVault.Vault.Views;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,14 +34,8 @@ internal static class AggregateEndpoints
             { Report: { } report } => TypedResults.Ok(report),
             { Refusal: AggregateRefusal.NotFound } => ProblemCatalog.Problem(ProblemCatalog.NotFound, outcome.Detail),
             { Refusal: AggregateRefusal.Forbidden } => ProblemCatalog.Problem(ProblemCatalog.Forbidden, outcome.Detail),
-            { Refusal: AggregateRefusal.Building } => Building(http, outcome.Detail),
+            { Refusal: AggregateRefusal.Building } => HouseholdEndpoints.Building(http, outcome.Detail),
             _ => ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, outcome.Detail),
         };
-    }
-
-    private static ProblemHttpResult Building(HttpContext http, string? detail)
-    {
-        http.Response.Headers.RetryAfter = "10";
-        return ProblemCatalog.Problem(ProblemCatalog.HouseholdIndexBuilding, detail);
     }
 }

@@ -40,22 +40,18 @@ internal static class HouseholdEndpoints
         return api;
     }
 
-    private static Results<Ok<T>, ProblemHttpResult> Map<T>(HouseholdOutcome<T> outcome, HttpContext http)
+    private static Results<Ok<T>, ProblemHttpResult> Map<T>(HouseholdOutcome<T> outcome, HttpContext http) => outcome switch
     {
-        if (outcome.Value is { } value)
-        {
-            return TypedResults.Ok(value);
-        }
-        if (outcome.Refusal == HouseholdRefusal.Building)
-        {
-            http.Response.Headers.RetryAfter = "10";
-        }
-        var type = outcome.Refusal switch
-        {
-            HouseholdRefusal.Invalid => ProblemCatalog.ValidationFailed,
-            HouseholdRefusal.Building => ProblemCatalog.HouseholdIndexBuilding,
-            _ => ProblemCatalog.NotFound,
-        };
-        return ProblemCatalog.Problem(type, outcome.Detail);
+        { Value: { } value } => TypedResults.Ok(value),
+        { Refusal: HouseholdRefusal.Building } => Building(http, outcome.Detail),
+        { Refusal: HouseholdRefusal.Invalid } => ProblemCatalog.Problem(ProblemCatalog.ValidationFailed, outcome.Detail),
+        _ => ProblemCatalog.Problem(ProblemCatalog.NotFound, outcome.Detail),
+    };
+
+    /// <summary>503 household_index_building with Retry-After: the one answer of every household read, count and move while an older store is indexed.</summary>
+    public static ProblemHttpResult Building(HttpContext http, string? detail)
+    {
+        http.Response.Headers.RetryAfter = "10";
+        return ProblemCatalog.Problem(ProblemCatalog.HouseholdIndexBuilding, detail);
     }
 }

@@ -50,7 +50,7 @@ internal sealed partial class HouseholdIndexBackfill(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var left = await RemainingAsync([], cancellationToken);
+        var left = await RemainingAsync(cancellationToken);
         state.Report(left);
         // Households:Backfill=false holds an older store's households back (503) until a node with it on has run (tests, a controlled migration).
         if (left > 0 && configuration.GetValue("Households:Backfill", true))
@@ -87,10 +87,13 @@ internal sealed partial class HouseholdIndexBackfill(
     internal async Task RunAsync(CancellationToken ct)
     {
         var unreadable = new HashSet<string>(StringComparer.Ordinal);
+        // Counted once at start and then by batch: rows other writers index meanwhile only make it smaller.
+        var remaining = state.Remaining;
         try
         {
-            while (!ct.IsCancellationRequested)
+            while (true)
             {
+                ct.ThrowIfCancellationRequested();
                 await using var db = await dbs.CreateDbContextAsync(ct);
                 var skip = unreadable.ToList();
                 var batch = await db.Set<ResidentRow>().AsNoTracking()
@@ -119,8 +122,10 @@ internal sealed partial class HouseholdIndexBackfill(
                         .Where(r => r.Id == record.Id && r.Version == record.Version && r.HouseholdIndex == null)
                         .ExecuteUpdateAsync(s => s.SetProperty(r => r.HouseholdIndex, index), ct);
                 }
-                state.Report(await RemainingAsync(unreadable, ct));
+                remaining = Math.Max(remaining - batch.Count, 1);
+                state.Report(remaining);
             }
+            // Only when a batch came back empty: a stop in between must not report the index complete.
             state.Report(0);
             LogDone(logger, unreadable.Count);
         }
@@ -134,11 +139,10 @@ internal sealed partial class HouseholdIndexBackfill(
         }
     }
 
-    private async Task<long> RemainingAsync(HashSet<string> unreadable, CancellationToken ct)
+    private async Task<long> RemainingAsync(CancellationToken ct)
     {
         await using var db = await dbs.CreateDbContextAsync(ct);
-        var skip = unreadable.ToList();
-        return await db.Set<ResidentRow>().LongCountAsync(r => r.HouseholdIndex == null && !skip.Contains(r.Id), ct);
+        return await db.Set<ResidentRow>().LongCountAsync(r => r.HouseholdIndex == null, ct);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Household index: {Rows} stored residents to index; households are served once done")]

@@ -44,7 +44,7 @@ public sealed record HouseholdOutcome<T>(T? Value, HouseholdRefusal? Refusal, st
 /// is logged (action <c>household</c>) before the answer leaves.
 /// </summary>
 internal sealed class HouseholdService(
-    IDbContextFactory<VaultDbContext> dbs, BlindIndexer indexer, AccessResolver resolver, ResidentViews views,
+    IDbContextFactory<VaultDbContext> dbs, BlindIndexer indexer, ResidentViews views,
     JurisdictionTree tree, HouseholdIndexState index)
 {
     public const int DefaultLimit = 20;
@@ -128,19 +128,8 @@ internal sealed class HouseholdService(
     /// </summary>
     private async Task<List<HouseholdView>> ServeAsync(CallerContext caller, Purpose purpose, List<(string? Code, List<ResidentRecord> Records)> households, CancellationToken ct)
     {
-        var shown = new List<ResidentRecord>();
-        foreach (var (_, records) in households)
-        {
-            foreach (var record in records)
-            {
-                var access = await resolver.ResolveAsync(caller, purpose, ResidentViews.LocationOf(record), ct);
-                if (access.Find(HouseholdIndex.CodeField)?.Served == Fidelity.Clear)
-                {
-                    shown.Add(record);
-                }
-            }
-        }
-        var (served, withheld) = await views.ServeRecordsAsync(caller, purpose, AccessAction.Household, shown, ct);
+        var (served, withheld) = await views.ServeRecordsAsync(caller, purpose, AccessAction.Household, [.. households.SelectMany(h => h.Records)], ct,
+            admit: access => access.Find(HouseholdIndex.CodeField)?.Served == Fidelity.Clear);
         var servedById = served.ToDictionary(v => v.Id, StringComparer.Ordinal);
         var withheldById = withheld.ToDictionary(w => w.Id, StringComparer.Ordinal);
         var result = new List<HouseholdView>();

@@ -99,16 +99,11 @@ internal static partial class ResidentWriteEndpoints
             return HouseholdBuilding(http);
         }
         await log.AppendAsync(ResidentViews.LogEntry(access, AccessAction.Write, keys.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
-        SingleWriteResult written;
-        var attempt = 0;
-        do
-        {
-            // Joining a household: its members count one more, and the newcomer takes their size.
-            var resize = await households.PrepareAsync(resident.DistrictCode, id, null, HouseholdSizes.CodeOf(resident.Fields), cancellationToken);
-            resident = WithHouseholdSize(resident, resize);
-            written = await writer.CreateAsync(id, resident, cancellationToken, resize);
-        }
-        while (written.Status == SingleWriteStatus.HouseholdChanged && ++attempt < HouseholdAttempts);
+        // Joining a household: its members count one more, and the newcomer takes their size.
+        var toHousehold = HouseholdSizes.CodeOf(resident.Fields);
+        (var written, resident) = await WriteResizingAsync(resident, await households.PrepareAsync(resident.DistrictCode, id, null, toHousehold, cancellationToken),
+            () => households.PrepareAsync(resident.DistrictCode, id, null, toHousehold, cancellationToken),
+            (sized, resize) => writer.CreateAsync(id, sized, cancellationToken, resize));
         if (written.Status == SingleWriteStatus.HouseholdChanged)
         {
             return Stale();
@@ -194,14 +189,10 @@ internal static partial class ResidentWriteEndpoints
             // Logged before the change, as for create: no write without its entry.
             await log.AppendAsync(ResidentViews.LogEntry(current, AccessAction.Write, changed.Select(k => new ServedField(k, WriteFidelity))), cancellationToken);
             var before = ResidentViews.LocationOf(stored);
-            var written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize);
-            for (var attempt = 1; written.Status == SingleWriteStatus.HouseholdChanged && attempt < HouseholdAttempts; attempt++)
-            {
-                resize = await households.PrepareAsync(resident.DistrictCode, id, fromHousehold, toHousehold, cancellationToken);
-                resident = WithHouseholdSize(resident, resize);
-                changed = Changed(resident, stored);
-                written = await writer.UpdateAsync(id, expected, resident, changed, new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, resize);
-            }
+            (var written, resident) = await WriteResizingAsync(resident, resize,
+                () => households.PrepareAsync(resident.DistrictCode, id, fromHousehold, toHousehold, cancellationToken),
+                (sized, again) => writer.UpdateAsync(id, expected, sized, Changed(sized, stored), new ResidentPlace(before.CommunityCode, before.GridCode), cancellationToken, again));
+            changed = Changed(resident, stored);
             switch (written.Status)
             {
                 case SingleWriteStatus.Stale or SingleWriteStatus.HouseholdChanged:
@@ -229,18 +220,34 @@ internal static partial class ResidentWriteEndpoints
             .Where(k => resident.Fields.GetValueOrDefault(k) != stored.Values.GetValueOrDefault(k))
             .Order(StringComparer.Ordinal)];
 
+    /// <summary>
+    /// Writes <paramref name="resident"/> with the household sizes of <paramref name="resize"/>; when a
+    /// member changed before the write committed, prepares the sizes again and retries, at most
+    /// <see cref="HouseholdAttempts"/> times in all. Returns the last outcome and the resident as written.
+    /// </summary>
+    private static async Task<(SingleWriteResult Written, ValidResident Resident)> WriteResizingAsync(
+        ValidResident resident, HouseholdResize resize, Func<Task<HouseholdResize>> prepare, Func<ValidResident, HouseholdResize, Task<SingleWriteResult>> write)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var sized = WithHouseholdSize(resident, resize);
+            var written = await write(sized, resize);
+            if (written.Status != SingleWriteStatus.HouseholdChanged || attempt == HouseholdAttempts)
+            {
+                return (written, sized);
+            }
+            resize = await prepare();
+        }
+    }
+
     /// <summary>The resident with the size of the household it joins (the vault keeps it, not the caller), or as it is when it joins none already held.</summary>
     private static ValidResident WithHouseholdSize(ValidResident resident, HouseholdResize resize) =>
         resize.MoverSize is { } size
             ? resident with { Fields = new Dictionary<string, string>(resident.Fields, StringComparer.Ordinal) { [HouseholdIndex.SizeField] = size.ToString(CultureInfo.InvariantCulture) } }
             : resident;
 
-    private static ProblemHttpResult HouseholdBuilding(HttpContext http)
-    {
-        http.Response.Headers.RetryAfter = "10";
-        return ProblemCatalog.Problem(ProblemCatalog.HouseholdIndexBuilding,
-            "家庭户索引正在建立，暂不能改变户籍归属 / The household index is being built: a change of household must wait a moment.");
-    }
+    private static ProblemHttpResult HouseholdBuilding(HttpContext http) => HouseholdEndpoints.Building(http,
+        "家庭户索引正在建立，暂不能改变户籍归属 / The household index is being built: a change of household must wait a moment.");
 
     /// <summary>The keys of <paramref name="keys"/> the caller may not write there (sorted), or all of them when the community is outside the caller's jurisdiction.</summary>
     private static List<string> Unwritable(ResidentAccess access, IEnumerable<string> keys, CallerContext caller, JurisdictionTree tree, ResidentLocation location)

@@ -82,10 +82,10 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     /// Decides a sealed record's view on its row's jurisdiction columns and opens what that view serves;
     /// null (nothing opened) when the view is empty. Throws <see cref="RecordIntegrityException"/> when it fails to open.
     /// </summary>
-    internal async ValueTask<PreparedRead?> PrepareAsync(CallerContext caller, Purpose purpose, ResidentRecord record, CancellationToken cancellationToken)
+    internal async ValueTask<PreparedRead?> PrepareAsync(CallerContext caller, Purpose purpose, ResidentRecord record, CancellationToken cancellationToken, Func<ResidentAccess, bool>? admit = null)
     {
         var access = await resolver.ResolveAsync(caller, purpose, LocationOf(record), cancellationToken);
-        return access.IsEmpty ? null : OpenForView(record, access);
+        return access.IsEmpty || admit?.Invoke(access) == false ? null : OpenForView(record, access);
     }
 
     /// <summary>
@@ -93,9 +93,12 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
     /// record's view is resolved on its row's jurisdiction columns, a record outside it is skipped without
     /// being opened, and the others are opened only for the fields their view serves. A record that fails
     /// to open is withheld (a marker, and an integrity incident) while the rest of the page is served.
+    /// <paramref name="admit"/>: a further condition on a view, checked before anything is opened (households
+    /// serve only members whose view shows the household code).
     /// </summary>
     public async Task<(IReadOnlyList<ResidentView> Served, IReadOnlyList<WithheldResident> Withheld)> ServeRecordsAsync(
-        CallerContext caller, Purpose purpose, AccessAction action, IReadOnlyList<ResidentRecord> records, CancellationToken cancellationToken)
+        CallerContext caller, Purpose purpose, AccessAction action, IReadOnlyList<ResidentRecord> records, CancellationToken cancellationToken,
+        Func<ResidentAccess, bool>? admit = null)
     {
         var reads = new List<PreparedRead>(records.Count);
         var withheld = new List<WithheldResident>();
@@ -103,7 +106,7 @@ internal sealed class ResidentViews(ResidentReader reader, AccessResolver resolv
         {
             try
             {
-                if (await PrepareAsync(caller, purpose, record, cancellationToken) is { } read)
+                if (await PrepareAsync(caller, purpose, record, cancellationToken, admit) is { } read)
                 {
                     reads.Add(read);
                 }
