@@ -32,3 +32,21 @@ public sealed class HostStartsTests
         Assert.Contains("\"/healthz\"", json, StringComparison.Ordinal);
     }
 }
+
+public sealed class HostSettingsTests
+{
+    /// <summary>
+    /// The content root holds ./data: a settings file watched for changes would have the host watch the
+    /// whole directory tree, and every write to the store would wake the watcher.
+    /// </summary>
+    [Fact]
+    public void Settings_AreNotWatchedForChanges()
+    {
+        var builder = DataVault.Vault.Hosting.VaultHost.CreateBuilder([]);
+
+        var files = builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.FileConfigurationSource>().ToList();
+
+        Assert.NotEmpty(files);
+        Assert.All(files, f => Assert.False(f.ReloadOnChange, $"{f.Path} is watched for changes"));
+    }
+}
