@@ -17,8 +17,8 @@ public enum BlindIndexKind
 }
 
 /// <summary>
-/// Keyed equality indexes (DESIGN.md, "Encryption and keys"): HMAC-SHA256 of the normalised
-/// value under a blind-index key of its own (not a data key, wrapped by the master key like
+/// Keyed equality indexes (DESIGN.md, "Encryption and keys"): HMAC-SHA256 (HMAC-SM3 for a key of the
+/// <c>Sm</c> suite) of the normalised value under a blind-index key of its own (not a data key, wrapped by the master key like
 /// them), so the store can find a resident by ID number or phone without decrypting, and a
 /// stolen database cannot be brute-forced over the small space of phone numbers without the key.
 /// Never for L5 fields. Singleton; thread-safe.
@@ -35,7 +35,8 @@ internal sealed class BlindIndexer(KeyRing keyRing)
         var normalised = Encoding.UTF8.GetBytes(Normalise(kind, rawValue));
         try
         {
-            return HMACSHA256.HashData(keyRing.BlindIndexKey(kind), normalised);
+            var key = keyRing.BlindIndexKey(kind);
+            return key.Suite == CryptoSuite.Sm ? Gm.GmPrimitives.HmacSm3(key.Material, normalised) : HMACSHA256.HashData(key.Material, normalised);
         }
         finally
         {

@@ -24,6 +24,14 @@ public sealed class EncryptionOptions
 
     public MasterKeyProviderKind MasterKeyProvider { get; set; } = MasterKeyProviderKind.File;
 
+    /// <summary>
+    /// The suite of every key created from now on (first use, rotation, usage limit). Keys keep the
+    /// suite they were created in, so a store switched to <c>Sm</c> moves over with <c>keys rotate</c>
+    /// while every value stays readable (docs/encryption.md, "国密").
+    /// </summary>
+    [EnumDataType(typeof(CryptoSuite))]
+    public CryptoSuite Suite { get; set; } = CryptoSuite.Aes;
+
     /// <summary>Key file for the File provider; default <c>&lt;Vault:DataDirectory&gt;/keys/master.key</c>.</summary>
     public string? KeyFile { get; set; }
 

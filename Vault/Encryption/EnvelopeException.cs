@@ -7,7 +7,7 @@ public enum EnvelopeFailure
     Malformed,
     /// <summary>A format version this build does not read.</summary>
     UnsupportedVersion,
-    /// <summary>An algorithm id this build does not implement (for example the reserved SM4-GCM id).</summary>
+    /// <summary>An algorithm id this build does not implement (neither 1, AES-256-GCM, nor 2, SM4-GCM).</summary>
     UnsupportedAlgorithm,
     /// <summary>The key id is not in the key ring.</summary>
     UnknownKey,

@@ -11,23 +11,23 @@ public enum EnvelopeAlgorithm : byte
     /// <summary>AES-256-GCM, 96-bit nonce, 128-bit tag (NIST SP 800-38D).</summary>
     Aes256Gcm = 1,
 
-    /// <summary>
-    /// Reserved for SM4-GCM (GB/T 32907, China's commercial cryptography; BouncyCastle has SM4Engine).
-    /// Not written or read yet: an envelope carrying it is refused as unsupported.
-    /// </summary>
+    /// <summary>SM4-GCM (GB/T 32907 in GCM as RFC 8998 specifies), 96-bit nonce, 128-bit tag: the <c>Sm</c> suite's.</summary>
     Sm4Gcm = 2,
 }
 
 /// <summary>The parts of an envelope, as views into its bytes.</summary>
 internal readonly ref struct EnvelopeParts
 {
-    public EnvelopeParts(ReadOnlySpan<byte> header, ReadOnlySpan<byte> keyIdAscii, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag)
+    public EnvelopeParts(EnvelopeAlgorithm algorithm, ReadOnlySpan<byte> header, ReadOnlySpan<byte> keyIdAscii, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertextAndTag)
     {
+        Algorithm = algorithm;
         Header = header;
         KeyIdAscii = keyIdAscii;
         Nonce = nonce;
         CiphertextAndTag = ciphertextAndTag;
     }
+
+    public EnvelopeAlgorithm Algorithm { get; }
 
     /// <summary>Version, algorithm id, key id length and key id: authenticated as associated data.</summary>
     public ReadOnlySpan<byte> Header { get; }
@@ -60,7 +60,7 @@ internal static class EnvelopeFormat
 {
     public const byte Version1 = 1;
     public const int NonceSize = 12;
-    public const int TagSize = AesGcmKey.TagSize;
+    public const int TagSize = GcmKey.TagSize;
     public const int MaxKeyIdLength = 64;
     private const int FixedHeaderSize = 3;
 
@@ -103,13 +103,14 @@ internal static class EnvelopeFormat
             return EnvelopeFailure.Malformed;
         }
         // The algorithm is checked after the layout so that a malformed envelope is reported as such,
-        // and before any key lookup so that an SM4 envelope never reaches the AES code.
-        if (envelope[1] != (byte)EnvelopeAlgorithm.Aes256Gcm)
+        // and before any key lookup. That it is the key's algorithm is checked once the key is found.
+        if (envelope[1] is not ((byte)EnvelopeAlgorithm.Aes256Gcm or (byte)EnvelopeAlgorithm.Sm4Gcm))
         {
             return EnvelopeFailure.UnsupportedAlgorithm;
         }
         var headerSize = FixedHeaderSize + keyIdLength;
         parts = new EnvelopeParts(
+            (EnvelopeAlgorithm)envelope[1],
             envelope[..headerSize],
             keyIdBytes,
             envelope.Slice(headerSize, NonceSize),

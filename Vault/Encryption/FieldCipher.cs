@@ -6,8 +6,9 @@ using DataVault.Vault.Keys;
 namespace DataVault.Vault.Encryption;
 
 /// <summary>
-/// Seals and opens field values in the versioned envelope (<see cref="EnvelopeFormat"/>) with
-/// AES-256-GCM under the data key of the slot's (level, district). Nonces are 96 random bits:
+/// Seals and opens field values in the versioned envelope (<see cref="EnvelopeFormat"/>) under the
+/// data key of the slot's (level, district), with that key's cipher: AES-256-GCM, or SM4-GCM for a
+/// key of the <c>Sm</c> suite (the envelope names which). Nonces are 96 random bits:
 /// with the key ring's usage limit (well below 2^32 per key, NIST SP 800-38D §8.3) the chance
 /// of a repeated nonce stays negligible. Singleton; thread-safe.
 /// </summary>
@@ -57,7 +58,7 @@ internal sealed class FieldCipher(KeyRing keyRing)
         {
             throw new ArgumentException("The envelope buffer must be exactly the sealed size.", nameof(envelope));
         }
-        var headerLength = EnvelopeFormat.WriteHeader(envelope, EnvelopeAlgorithm.Aes256Gcm, key.KeyIdAscii);
+        var headerLength = EnvelopeFormat.WriteHeader(envelope, key.Aead.Algorithm, key.KeyIdAscii);
         var nonce = envelope.Slice(headerLength, EnvelopeFormat.NonceSize);
         NonceSource.Fill(nonce);
 
@@ -153,6 +154,12 @@ internal sealed class FieldCipher(KeyRing keyRing)
         if (key.Level != slot.Level || !key.DistrictCode.AsSpan().SequenceEqual(slot.DistrictCode))
         {
             throw new EnvelopeException(EnvelopeFailure.KeyNotForSlot, slot.RecordId, slot.PartName, parts.KeyId);
+        }
+        // The algorithm id is authenticated too, so an id that is not the key's can only be an altered
+        // byte; it is refused before a cipher is run with a key of the wrong size.
+        if (key.Aead.Algorithm != parts.Algorithm)
+        {
+            throw new EnvelopeException(EnvelopeFailure.AuthenticationFailed, slot.RecordId, slot.PartName, parts.KeyId);
         }
         return key;
     }

@@ -7,13 +7,13 @@ namespace DataVault.Vault.Keys;
 /// <summary>An unwrapped data key, cached by the key ring for as long as the process runs.</summary>
 internal sealed class DataKey : IDisposable
 {
-    public DataKey(string keyId, SensitivityLevel level, string districtCode, ReadOnlySpan<byte> key)
+    public DataKey(string keyId, SensitivityLevel level, string districtCode, CryptoSuite suite, ReadOnlySpan<byte> key)
     {
         KeyId = keyId;
         KeyIdAscii = Encoding.ASCII.GetBytes(keyId);
         Level = level;
         DistrictCode = districtCode;
-        Aead = new AesGcmKey(key);
+        Aead = new GcmKey(suite.Aead(), key);
     }
 
     public string KeyId { get; }
@@ -24,7 +24,7 @@ internal sealed class DataKey : IDisposable
 
     public string DistrictCode { get; }
 
-    public AesGcmKey Aead { get; }
+    public GcmKey Aead { get; }
 
     public void Dispose() => Aead.Dispose();
 }

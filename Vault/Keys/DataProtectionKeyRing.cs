@@ -90,11 +90,13 @@ internal sealed class KeyRingXmlEncryptor(KeyRing keys) : IXmlEncryptor
         var plaintext = Encoding.UTF8.GetBytes(plaintextElement.ToString(SaveOptions.DisableFormatting));
         try
         {
-            var sealedBytes = new byte[NonceSize + plaintext.Length + AesGcmKey.TagSize];
+            var sealedBytes = new byte[NonceSize + plaintext.Length + GcmKey.TagSize];
             RandomNumberGenerator.Fill(sealedBytes.AsSpan(0, NonceSize));
-            using var aead = new AesGcmKey(keys.DataProtectionKey());
+            var key = keys.DataProtectionKey();
+            using var aead = new GcmKey(key.Suite.Aead(), key.Material);
             aead.Encrypt(sealedBytes.AsSpan(0, NonceSize), Label, plaintext, sealedBytes.AsSpan(NonceSize));
-            var element = new XElement(ElementName, new XAttribute("scheme", "aes-256-gcm/key-ring"), Convert.ToBase64String(sealedBytes));
+            var scheme = key.Suite == CryptoSuite.Sm ? "sm4-gcm/key-ring" : "aes-256-gcm/key-ring";
+            var element = new XElement(ElementName, new XAttribute("scheme", scheme), Convert.ToBase64String(sealedBytes));
             return new EncryptedXmlInfo(element, typeof(KeyRingXmlDecryptor));
         }
         finally
@@ -106,14 +108,15 @@ internal sealed class KeyRingXmlEncryptor(KeyRing keys) : IXmlEncryptor
     internal static XElement Decrypt(KeyRing keys, XElement encryptedElement)
     {
         var sealedBytes = Convert.FromBase64String(encryptedElement.Value);
-        if (sealedBytes.Length < NonceSize + AesGcmKey.TagSize)
+        if (sealedBytes.Length < NonceSize + GcmKey.TagSize)
         {
             throw new CryptographicException("A Data Protection key element is too short to be one this vault encrypted.");
         }
-        var plaintext = new byte[sealedBytes.Length - NonceSize - AesGcmKey.TagSize];
+        var plaintext = new byte[sealedBytes.Length - NonceSize - GcmKey.TagSize];
         try
         {
-            using var aead = new AesGcmKey(keys.DataProtectionKey());
+            var key = keys.DataProtectionKey();
+            using var aead = new GcmKey(key.Suite.Aead(), key.Material);
             if (!aead.TryDecrypt(sealedBytes.AsSpan(0, NonceSize), Label, sealedBytes.AsSpan(NonceSize), plaintext))
             {
                 throw new CryptographicException("A Data Protection key element does not decrypt under this vault's key ring (another master key, or altered).");

@@ -38,7 +38,7 @@ internal sealed class KeyRing : IDisposable
     private readonly ConcurrentDictionary<string, DataKey> _dataKeys = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DataKey>.AlternateLookup<ReadOnlySpan<char>> _dataKeysByChars;
     // Vault-wide secrets (blind-index HMAC keys, the access log's signing seed) by scope.
-    private readonly ConcurrentDictionary<string, byte[]> _vaultSecrets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SuiteKey> _vaultSecrets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     // The same leases by level, then district, for lookups by span (see AcquireForEncryption).
     private readonly ConcurrentDictionary<string, Lease>.AlternateLookup<ReadOnlySpan<char>>[] _leasesByLevel;
@@ -181,24 +181,27 @@ internal sealed class KeyRing : IDisposable
         return Cache(row);
     }
 
-    /// <summary>The HMAC key of a blind-index kind (created on first use). Never leaves the vault.</summary>
-    public ReadOnlySpan<byte> BlindIndexKey(BlindIndexKind kind) => VaultSecret(BlindIndexScope(kind), KeyPurpose.BlindIndex);
+    /// <summary>
+    /// The HMAC key of a blind-index kind (created on first use, in the configured suite: HMAC-SHA256 or
+    /// HMAC-SM3). Never leaves the vault. It keeps its suite: every stored index depends on it.
+    /// </summary>
+    public SuiteKey BlindIndexKey(BlindIndexKind kind) => VaultSecret(BlindIndexScope(kind), KeyPurpose.BlindIndex);
 
     /// <summary>
     /// The Ed25519 seed of the access log's tree-head key (created on first use). It is wrapped by
     /// the master key like every other key, so whoever can rewrite the database still cannot sign
     /// a tree head.
     /// </summary>
-    public ReadOnlySpan<byte> LogSigningSeed() => VaultSecret(LogSigningScope, KeyPurpose.LogSigning);
+    public ReadOnlySpan<byte> LogSigningSeed() => VaultSecret(LogSigningScope, KeyPurpose.LogSigning).Material;
 
     /// <summary>
     /// The AES-256 key that encrypts ASP.NET Data Protection's own keys at rest (created on first
     /// use), wrapped by the master key like every other key: a copy of the database alone does not
     /// let anyone forge a sign-in cookie.
     /// </summary>
-    public ReadOnlySpan<byte> DataProtectionKey() => VaultSecret(DataProtectionScope, KeyPurpose.DataProtection);
+    public SuiteKey DataProtectionKey() => VaultSecret(DataProtectionScope, KeyPurpose.DataProtection);
 
-    private byte[] VaultSecret(string scope, KeyPurpose purpose)
+    private SuiteKey VaultSecret(string scope, KeyPurpose purpose)
     {
         if (_vaultSecrets.TryGetValue(scope, out var cached))
         {
@@ -213,11 +216,11 @@ internal sealed class KeyRing : IDisposable
                 TryCreateVersion(db, scope, purpose, level: null, districtCode: null, version: 1, reason: "first use");
                 continue;
             }
-            var key = UnwrapOrThrow(row);
+            var key = new SuiteKey(row.Suite, UnwrapOrThrow(row));
             var winner = _vaultSecrets.GetOrAdd(scope, key);
             if (!ReferenceEquals(winner, key))
             {
-                CryptographicOperations.ZeroMemory(key);
+                CryptographicOperations.ZeroMemory(key.Material);
             }
             return winner;
         }
@@ -339,7 +342,7 @@ internal sealed class KeyRing : IDisposable
                 var key = UnwrapOrThrow(row);
                 try
                 {
-                    row.WrappedKey = next.Wrap(row.KeyId, key);
+                    row.WrappedKey = next.Wrap(row.KeyId, key, row.Suite);
                     row.MasterKeyId = next.Id;
                 }
                 finally
@@ -458,7 +461,9 @@ internal sealed class KeyRing : IDisposable
             KeyPurpose.LogSigning => $"ls-{scope[4..]}-v{version}",
             KeyPurpose.DataProtection => $"dp-v{version}",
         };
-        var material = RandomNumberGenerator.GetBytes(AesGcmKey.KeySize);
+        // The tree-head key stays an Ed25519 seed in both suites (SM2 tree heads are the next step of issue 17).
+        var suite = purpose == KeyPurpose.LogSigning ? CryptoSuite.Aes : _options.Suite;
+        var material = RandomNumberGenerator.GetBytes(purpose == KeyPurpose.LogSigning ? 32 : suite.KeySize());
         try
         {
             var row = new StoredKey
@@ -469,8 +474,9 @@ internal sealed class KeyRing : IDisposable
                 Level = level,
                 DistrictCode = districtCode,
                 Version = version,
+                Suite = suite,
                 State = KeyState.Active,
-                WrappedKey = Master.Wrap(keyId, material),
+                WrappedKey = Master.Wrap(keyId, material, suite),
                 MasterKeyId = Master.Id,
                 EncryptionsReserved = 0,
                 CreatedAt = _time.GetUtcNow(),
@@ -505,7 +511,7 @@ internal sealed class KeyRing : IDisposable
         var material = UnwrapOrThrow(row);
         try
         {
-            var key = new DataKey(row.KeyId, row.Level!.Value, row.DistrictCode!, material);
+            var key = new DataKey(row.KeyId, row.Level!.Value, row.DistrictCode!, row.Suite, material);
             var winner = _dataKeys.GetOrAdd(row.KeyId, key);
             if (!ReferenceEquals(winner, key))
             {
@@ -522,7 +528,7 @@ internal sealed class KeyRing : IDisposable
     private byte[] UnwrapOrThrow(StoredKey row)
     {
         var master = Master;
-        return master.TryUnwrap(row.KeyId, row.WrappedKey)
+        return master.TryUnwrap(row.KeyId, row.WrappedKey, row.Suite)
             ?? throw new MasterKeyException(row.MasterKeyId == master.Id
                 ? $"Key '{row.KeyId}' does not unwrap under master key {master.Id}: its stored row was altered."
                 : $"Key '{row.KeyId}' was wrapped by master key {row.MasterKeyId}, but {_masterKeyProvider.Source} gives master key {master.Id}. Configure the right master key.");
@@ -531,7 +537,10 @@ internal sealed class KeyRing : IDisposable
     private KeyStatus ToStatus(StoredKey row) => new(
         row.KeyId, row.Purpose, row.Level, row.DistrictCode, row.Version, row.State, row.EncryptionsReserved,
         row.Purpose == KeyPurpose.Data ? _options.RetireAfterEncryptions : 0,
-        row.MasterKeyId, row.CreatedAt, row.DeactivatedAt, row.RetiredAt);
+        row.MasterKeyId, row.CreatedAt, row.DeactivatedAt, row.RetiredAt)
+    {
+        Suite = row.Suite,
+    };
 
     internal static string DataScope(SensitivityLevel level, string districtCode) => $"{level}/{districtCode}";
 
@@ -550,12 +559,27 @@ internal sealed class KeyRing : IDisposable
         _dataKeys.Clear();
         foreach (var key in _vaultSecrets.Values)
         {
-            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(key.Material);
         }
         _vaultSecrets.Clear();
         _master?.Dispose();
         _master = null;
     }
+
+    /// <summary>
+    /// Whether a data-key scope still encrypts with a key of another suite than the configured one:
+    /// after <c>Encryption:Suite</c> changed, until <c>keys rotate</c> has moved every scope over
+    /// (new keys take the configured suite; a key never changes its own).
+    /// </summary>
+    public async Task<bool> AnyActiveKeyOutsideSuiteAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await _dbFactory.CreateDbContextAsync(cancellationToken);
+        var suite = _options.Suite;
+        return await db.Set<StoredKey>().AnyAsync(k => k.Purpose == KeyPurpose.Data && k.State == KeyState.Active && k.Suite != suite, cancellationToken);
+    }
+
+    /// <summary>The suite new keys are created in (<c>Encryption:Suite</c>).</summary>
+    public CryptoSuite Suite => _options.Suite;
 
     /// <summary>Encryptions this node may still make with <see cref="Key"/> before reserving again.</summary>
     private sealed class Lease
@@ -565,3 +589,6 @@ internal sealed class KeyRing : IDisposable
         public long Remaining { get; set; }
     }
 }
+
+/// <summary>A vault-wide secret and the suite it was created in (which HMAC or cipher it keys).</summary>
+internal sealed record SuiteKey(CryptoSuite Suite, byte[] Material);

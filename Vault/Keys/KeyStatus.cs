@@ -15,7 +15,11 @@ public sealed record KeyStatus(
     string MasterKeyId,
     DateTimeOffset CreatedAt,
     DateTimeOffset? DeactivatedAt,
-    DateTimeOffset? RetiredAt);
+    DateTimeOffset? RetiredAt)
+{
+    /// <summary>The suite the key was created in (<c>Aes</c> or <c>Sm</c>).</summary>
+    public Encryption.CryptoSuite Suite { get; init; } = Encryption.CryptoSuite.Aes;
+}
 
 /// <summary>What <c>Retire</c> did.</summary>
 public enum RetireOutcome

@@ -1,3 +1,4 @@
+using DataVault.Vault.Encryption;
 using DataVault.Vault.Schema;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -49,6 +50,9 @@ internal sealed class StoredKey
 
     public int Version { get; set; }
 
+    /// <summary>The suite the key was created in: its cipher (data, Data Protection), its HMAC (blind index) and how it is wrapped.</summary>
+    public CryptoSuite Suite { get; set; } = CryptoSuite.Aes;
+
     public KeyState State { get; set; }
 
     /// <summary>nonce | encrypted key | tag under the master key; empty once retired.</summary>
@@ -82,6 +86,8 @@ internal sealed class StoredKeyConfiguration : IEntityTypeConfiguration<StoredKe
         builder.Property(k => k.DistrictCode).HasColumnName("district_code").HasMaxLength(6);
         builder.Property(k => k.Version).HasColumnName("version");
         builder.Property(k => k.State).HasColumnName("state");
+        // Keys from before the suite was recorded are AES keys: the migration fills the column with 1.
+        builder.Property(k => k.Suite).HasColumnName("suite");
         builder.Property(k => k.WrappedKey).HasColumnName("wrapped_key").IsRequired();
         builder.Property(k => k.MasterKeyId).HasColumnName("master_key_id").HasMaxLength(32).IsRequired();
         builder.Property(k => k.EncryptionsReserved).HasColumnName("encryptions_reserved");

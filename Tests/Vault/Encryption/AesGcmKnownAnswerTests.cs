@@ -4,7 +4,7 @@ namespace DataVault.Tests.Vault.Encryption;
 
 /// <summary>
 /// AES-256-GCM known answers against the primitive the envelope uses (BouncyCastle through
-/// <see cref="AesGcmKey"/>): test cases 13–18 of McGrew and Viega, "The Galois/Counter Mode of
+/// <see cref="GcmKey"/>): test cases 13–18 of McGrew and Viega, "The Galois/Counter Mode of
 /// Operation (GCM)", appendix B (256-bit keys; 96-bit IVs in 13–16, 64-bit and 480-bit IVs in 17–18).
 /// </summary>
 public sealed class AesGcmKnownAnswerTests
@@ -45,9 +45,9 @@ public sealed class AesGcmKnownAnswerTests
     [MemberData(nameof(Vectors))]
     public void Encrypt_GcmSpecTestCase_MatchesCiphertextAndTag(int testCase, string key, string iv, string plaintext, string aad, string ciphertext, string tag)
     {
-        using var aead = new AesGcmKey(Convert.FromHexString(key));
+        using var aead = GcmKey.Aes256(Convert.FromHexString(key));
         var p = Convert.FromHexString(plaintext);
-        var output = new byte[p.Length + AesGcmKey.TagSize];
+        var output = new byte[p.Length + GcmKey.TagSize];
 
         aead.Encrypt(Convert.FromHexString(iv), Convert.FromHexString(aad), p, output);
 
@@ -61,7 +61,7 @@ public sealed class AesGcmKnownAnswerTests
     [MemberData(nameof(Vectors))]
     public void Decrypt_GcmSpecTestCase_ReturnsPlaintext(int testCase, string key, string iv, string plaintext, string aad, string ciphertext, string tag)
     {
-        using var aead = new AesGcmKey(Convert.FromHexString(key));
+        using var aead = GcmKey.Aes256(Convert.FromHexString(key));
         var output = new byte[plaintext.Length / 2];
 
         var ok = aead.TryDecrypt(Convert.FromHexString(iv), Convert.FromHexString(aad), Convert.FromHexString(ciphertext + tag), output);
@@ -74,7 +74,7 @@ public sealed class AesGcmKnownAnswerTests
     [MemberData(nameof(Vectors))]
     public void Decrypt_GcmSpecTestCaseWithFlippedTagBit_FailsAndClearsOutput(int testCase, string key, string iv, string plaintext, string aad, string ciphertext, string tag)
     {
-        using var aead = new AesGcmKey(Convert.FromHexString(key));
+        using var aead = GcmKey.Aes256(Convert.FromHexString(key));
         var sealedBytes = Convert.FromHexString(ciphertext + tag);
         sealedBytes[^1] ^= 0x01;
         var output = new byte[plaintext.Length / 2];
@@ -90,11 +90,11 @@ public sealed class AesGcmKnownAnswerTests
     {
         // The pooled ciphers are re-initialised without the key: check the cached key schedule and
         // GHASH table give the same answers on later calls, interleaving encryption and decryption.
-        using var aead = new AesGcmKey(Convert.FromHexString(K1));
+        using var aead = GcmKey.Aes256(Convert.FromHexString(K1));
         var p = Convert.FromHexString(P60);
         for (var i = 0; i < 5; i++)
         {
-            var output = new byte[p.Length + AesGcmKey.TagSize];
+            var output = new byte[p.Length + GcmKey.TagSize];
             aead.Encrypt(Convert.FromHexString("cafebabefacedbaddecaf888"), Convert.FromHexString(A20), p, output);
             Assert.Equal("76fc6ece0f4e1768cddf8853bb2d551b", Convert.ToHexStringLower(output.AsSpan(p.Length)));
             var back = new byte[p.Length];

@@ -188,15 +188,26 @@ public sealed class FieldCipherTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Open_ReservedSm4AlgorithmId_IsRefusedAsUnsupported()
+    public void Open_UnknownAlgorithmId_IsRefusedAsUnsupported()
+    {
+        var envelope = _vault.Cipher.SealString(IdSlot, IdNumber);
+        envelope[1] = 3;
+
+        var e = Assert.Throws<EnvelopeException>(() => _vault.Cipher.Open(IdSlot, envelope));
+
+        Assert.Equal(EnvelopeFailure.UnsupportedAlgorithm, e.Reason);
+        Assert.Equal("Cannot open field 'id_number' of record 'r-0001': the envelope's algorithm id is not supported by this build.", e.Message);
+    }
+
+    [Fact]
+    public void Open_AesEnvelopeRelabelledSm4_IsRefusedAsTampered()
     {
         var envelope = _vault.Cipher.SealString(IdSlot, IdNumber);
         envelope[1] = (byte)EnvelopeAlgorithm.Sm4Gcm;
 
         var e = Assert.Throws<EnvelopeException>(() => _vault.Cipher.Open(IdSlot, envelope));
 
-        Assert.Equal(EnvelopeFailure.UnsupportedAlgorithm, e.Reason);
-        Assert.Equal("Cannot open field 'id_number' of record 'r-0001': the envelope's algorithm id is not supported by this build.", e.Message);
+        Assert.Equal(EnvelopeFailure.AuthenticationFailed, e.Reason);
     }
 
     [Fact]

@@ -30,6 +30,11 @@ internal sealed class KeyRingHarness : IAsyncDisposable
             ["Vault:DataDirectory"] = dataDirectory,
             ["Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory, "vault.db")};Default Timeout=30",
         };
+        // The whole suite can run under the 国密 suite: Encryption__Suite=Sm, as the host reads it.
+        if (Environment.GetEnvironmentVariable("Encryption__Suite") is { Length: > 0 } suite)
+        {
+            values["Encryption:Suite"] = suite;
+        }
         foreach (var (key, value) in settings)
         {
             values[key] = value;

@@ -30,9 +30,11 @@ internal sealed class TestVault : IAsyncDisposable
 {
     private readonly string? _postgresAdmin;
     private readonly string? _database;
+    private readonly Dictionary<string, string?> _config;
 
-    private TestVault(ServiceProvider services, string dataDirectory, StorageProvider provider, string? postgresAdmin, string? database)
+    private TestVault(ServiceProvider services, string dataDirectory, StorageProvider provider, string? postgresAdmin, string? database, Dictionary<string, string?> config)
     {
+        _config = config;
         Services = services;
         DataDirectory = dataDirectory;
         Provider = provider;
@@ -89,6 +91,11 @@ internal sealed class TestVault : IAsyncDisposable
             ["Schema:PoliciesDirectory"] = Path.Combine(RepoRoot, "policies"),
             ["Storage:Provider"] = provider.ToString(),
         };
+        // The whole suite can run under the 国密 suite: Encryption__Suite=Sm, as the host reads it.
+        if (Environment.GetEnvironmentVariable("Encryption__Suite") is { Length: > 0 } suite)
+        {
+            config["Encryption:Suite"] = suite;
+        }
         string? admin = null, database = null;
         if (provider == StorageProvider.Postgres)
         {
@@ -117,23 +124,43 @@ internal sealed class TestVault : IAsyncDisposable
 
         try
         {
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production, ApplicationName = "DataVault.Vault" });
-            services.AddVaultStorage(configuration);
-            services.AddFieldEncryption(configuration);
-            services.AddResidents(configuration);
-            var provider2 = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
-            await provider2.MigrateVaultStorageAsync(ct);
-            return new TestVault(provider2, dataDirectory, provider, admin, database);
+            return new TestVault(await StartServicesAsync(config, ct), dataDirectory, provider, admin, database, config);
         }
         catch
         {
             // Setup failed after the database was created: drop it rather than leak it.
-            await new TestVault(new ServiceCollection().BuildServiceProvider(), dataDirectory, provider, admin, database).DisposeAsync();
+            await new TestVault(new ServiceCollection().BuildServiceProvider(), dataDirectory, provider, admin, database, config).DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// This store started again with <paramref name="changed"/> settings (a restart after a configuration
+    /// change): this instance's services are closed first. Both instances clean the store up when disposed.
+    /// </summary>
+    public async Task<TestVault> RestartAsync(Dictionary<string, string?> changed)
+    {
+        await CloseAsync();
+        var config = new Dictionary<string, string?>(_config);
+        foreach (var (k, v) in changed)
+        {
+            config[k] = v;
+        }
+        return new TestVault(await StartServicesAsync(config, TestContext.Current.CancellationToken), DataDirectory, Provider, _postgresAdmin, _database, config);
+    }
+
+    private static async Task<ServiceProvider> StartServicesAsync(Dictionary<string, string?> config, CancellationToken ct)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment { EnvironmentName = Environments.Production, ApplicationName = "DataVault.Vault" });
+        services.AddVaultStorage(configuration);
+        services.AddFieldEncryption(configuration);
+        services.AddResidents(configuration);
+        var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+        await provider.MigrateVaultStorageAsync(ct);
+        return provider;
     }
 
     /// <summary>Closes every connection to the store (SQLite keeps pooled handles open otherwise).</summary>

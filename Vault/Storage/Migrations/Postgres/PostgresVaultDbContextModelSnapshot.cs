@@ -665,6 +665,10 @@ namespace DataVault.Vault.Storage.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("state");
 
+                    b.Property<int>("Suite")
+                        .HasColumnType("integer")
+                        .HasColumnName("suite");
+
                     b.Property<int>("Version")
                         .HasColumnType("integer")
                         .HasColumnName("version");

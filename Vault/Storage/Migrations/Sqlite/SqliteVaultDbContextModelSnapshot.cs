@@ -658,6 +658,10 @@ namespace DataVault.Vault.Storage.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("state");
 
+                    b.Property<int>("Suite")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("suite");
+
                     b.Property<int>("Version")
                         .HasColumnType("INTEGER")
                         .HasColumnName("version");

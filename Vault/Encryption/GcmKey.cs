@@ -1,14 +1,17 @@
 using System.Collections.Concurrent;
 using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Engines;
 using Org.BouncyCastle.Crypto.Modes;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace DataVault.Vault.Encryption;
 
 /// <summary>
-/// One AES-256-GCM key, through BouncyCastle (GcmBlockCipher + AeadParameters), 128-bit tag.
+/// One GCM key, through BouncyCastle (GcmBlockCipher + AeadParameters), 96-bit nonce, 128-bit tag:
+/// AES-256 (NIST SP 800-38D) or SM4 (GB/T 32907, in GCM as RFC 8998 specifies), by the key's
+/// <see cref="Algorithm"/>. The two differ only in the block cipher under GCM and in the key size.
 /// <para>
-/// Speed: initialising a GcmBlockCipher with a key expands the AES key schedule and the GHASH
+/// Speed: initialising a GcmBlockCipher with a key expands the block cipher's key schedule and the GHASH
 /// table (several microseconds). A full record opens ~30 fields, so each key keeps a small pool
 /// of ciphers already keyed; later operations re-initialise them with a null key (BouncyCastle
 /// then keeps the key schedule and H) and only a new nonce, which is what makes a record open in
@@ -16,9 +19,10 @@ namespace DataVault.Vault.Encryption;
 /// thread at a time.
 /// </para>
 /// </summary>
-internal sealed class AesGcmKey : IDisposable
+internal sealed class GcmKey : IDisposable
 {
-    public const int KeySize = 32;
+    public const int Aes256KeySize = 32;
+    public const int Sm4KeySize = 16;
     public const int TagSize = 16;
     private const int MacSizeBits = TagSize * 8;
     private const int MaxPooled = 16;
@@ -27,14 +31,30 @@ internal sealed class AesGcmKey : IDisposable
     private byte[]? _key;
 
     /// <summary>Takes a copy of <paramref name="key"/>; the caller may zero its own buffer afterwards.</summary>
-    public AesGcmKey(ReadOnlySpan<byte> key)
+    public GcmKey(EnvelopeAlgorithm algorithm, ReadOnlySpan<byte> key)
     {
-        if (key.Length != KeySize)
+        var size = KeySizeOf(algorithm);
+        if (key.Length != size)
         {
-            throw new ArgumentException($"AES-256-GCM needs a {KeySize}-byte key.", nameof(key));
+            throw new ArgumentException($"{algorithm} needs a {size}-byte key.", nameof(key));
         }
+        Algorithm = algorithm;
         _key = key.ToArray();
     }
+
+    /// <summary>An AES-256-GCM key.</summary>
+    public static GcmKey Aes256(ReadOnlySpan<byte> key) => new(EnvelopeAlgorithm.Aes256Gcm, key);
+
+    /// <summary>The key's block cipher, as the envelope's algorithm id names it.</summary>
+    public EnvelopeAlgorithm Algorithm { get; }
+
+    /// <summary>The key size of <paramref name="algorithm"/> in bytes.</summary>
+    public static int KeySizeOf(EnvelopeAlgorithm algorithm) => algorithm switch
+    {
+        EnvelopeAlgorithm.Aes256Gcm => Aes256KeySize,
+        EnvelopeAlgorithm.Sm4Gcm => Sm4KeySize,
+        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "no such envelope algorithm"),
+    };
 
     /// <summary>Encrypts <paramref name="plaintext"/> into <paramref name="ciphertextAndTag"/> (plaintext length + 16 bytes).</summary>
     public void Encrypt(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> plaintext, Span<byte> ciphertextAndTag)
@@ -87,14 +107,14 @@ internal sealed class AesGcmKey : IDisposable
 
     private GcmBlockCipher Rent(bool forEncryption, ReadOnlySpan<byte> nonce)
     {
-        var key = _key ?? throw new ObjectDisposedException(nameof(AesGcmKey));
+        var key = _key ?? throw new ObjectDisposedException(nameof(GcmKey));
         if (_pool.TryTake(out var cipher))
         {
             // Same key: a null KeyParameter keeps the key schedule and the GHASH table (see class remarks).
             cipher.Init(forEncryption, new AeadParameters(null, MacSizeBits, nonce.ToArray()));
             return cipher;
         }
-        cipher = new GcmBlockCipher(AesUtilities.CreateEngine());
+        cipher = new GcmBlockCipher(Algorithm == EnvelopeAlgorithm.Sm4Gcm ? new SM4Engine() : AesUtilities.CreateEngine());
         cipher.Init(forEncryption, new AeadParameters(new KeyParameter(key), MacSizeBits, nonce.ToArray()));
         return cipher;
     }
