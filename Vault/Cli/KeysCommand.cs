@@ -16,10 +16,10 @@ internal static class KeysCommand
             await using var app = await VaultCommandLine.BuildHostAsync(ct);
             var keys = await app.Services.GetRequiredService<KeyRing>().ListAsync(ct);
             var values = await app.Services.GetRequiredService<ResidentRotation>().CountValuesByKeyAsync(ct);
-            Console.WriteLine($"{"key id",-34} {"purpose",-10} {"level",-5} {"district",-8} {"ver",3} {"state",-11} {"reserved",12} {"values",10}");
+            Console.WriteLine($"{"key id",-34} {"purpose",-10} {"suite",-5} {"level",-5} {"district",-8} {"ver",3} {"state",-11} {"reserved",12} {"values",10}");
             foreach (var k in keys)
             {
-                Console.WriteLine($"{k.KeyId,-34} {k.Purpose,-10} {k.Level?.ToString() ?? "-",-5} {k.DistrictCode ?? "-",-8} {k.Version,3} {k.State,-11} {k.EncryptionsReserved,12:N0} {(k.Purpose == KeyPurpose.Data ? values.GetValueOrDefault(k.KeyId).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-"),10}");
+                Console.WriteLine($"{k.KeyId,-34} {k.Purpose,-10} {k.Suite,-5} {k.Level?.ToString() ?? "-",-5} {k.DistrictCode ?? "-",-8} {k.Version,3} {k.State,-11} {k.EncryptionsReserved,12:N0} {(k.Purpose == KeyPurpose.Data ? values.GetValueOrDefault(k.KeyId).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-"),10}");
             }
             return 0;
         });

@@ -22,6 +22,8 @@ namespace DataVault.Tests.Vault.Encryption;
 public sealed class SmSuiteTests
 {
     private static readonly Dictionary<string, string?> Sm = new() { ["Encryption:Suite"] = "Sm" };
+    // Named, not left to the default: the whole suite may run with Encryption__Suite=Sm.
+    private static readonly Dictionary<string, string?> Aes = new() { ["Encryption:Suite"] = "Aes" };
     private static readonly FieldSlot IdSlot = new("r-0001", "id_number", "510107004003", SensitivityLevel.L4);
     private const string IdNumber = "51010719900307451X";
 
@@ -68,7 +70,7 @@ public sealed class SmSuiteTests
     public async Task BlindIndex_UnderSm_IsHmacSm3OfTheNormalisedValue()
     {
         await using var vault = await KeyRingHarness.CreateAsync(Sm);
-        await using var aes = await KeyRingHarness.CreateAsync();
+        await using var aes = await KeyRingHarness.CreateAsync(Aes);
 
         var index = vault.BlindIndexer.Compute(BlindIndexKind.IdNumber, "510107 19900307 451x");
 
@@ -83,7 +85,7 @@ public sealed class SmSuiteTests
     [Fact]
     public async Task SuiteChanged_KeysKeepTheirSuite_UntilRotationMovesTheScope()
     {
-        await using var aes = await KeyRingHarness.CreateAsync();
+        await using var aes = await KeyRingHarness.CreateAsync(Aes);
         var ct = TestContext.Current.CancellationToken;
         var old = aes.Cipher.SealString(IdSlot, IdNumber);
 
@@ -107,7 +109,7 @@ public sealed class SmSuiteTests
     [InlineData(StorageLane.Postgres)]
     public async Task AesStore_RotatedUnderSm_EveryValueSealedBySm4AndStillReadable(StorageLane lane)
     {
-        await using var aes = await TestVault.CreateAsync(lane);
+        await using var aes = await TestVault.CreateAsync(lane, Aes);
         var ct = TestContext.Current.CancellationToken;
         await aes.Get<ResidentSeeder>().SeedAsync(new SeedRequest(Residents: 60, Seed: 11, BatchSize: 25), null, ct);
         var before = await StoreSnapshot.TakeAsync(aes);

@@ -243,9 +243,10 @@ public sealed class KeyRingTests
         await using var db = await factory.CreateDbContextAsync(Ct);
         var row = db.Set<StoredKey>().Single();
         using var unwrapper = new MasterKey(master.Key);
-        var dataKey = unwrapper.TryUnwrap(row.KeyId, row.WrappedKey);
+        var dataKey = unwrapper.TryUnwrap(row.KeyId, row.WrappedKey, row.Suite);
         Assert.NotNull(dataKey);
-        Assert.Equal(60, row.WrappedKey.Length);
+        // nonce 12 + key (32 AES, 16 SM4) + tag 16
+        Assert.Equal(row.Suite == DataVault.Vault.Encryption.CryptoSuite.Sm ? 44 : 60, row.WrappedKey.Length);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var files = Directory.GetFiles(vault.DataDirectory, "*", SearchOption.AllDirectories);
         foreach (var file in files)
@@ -254,7 +255,7 @@ public sealed class KeyRingTests
             Assert.Equal(-1, bytes.AsSpan().IndexOf(dataKey));
             Assert.Equal(-1, bytes.AsSpan().IndexOf(master.Key));
         }
-        Assert.Null(unwrapper.TryUnwrap("dk-L3-510107-v2", row.WrappedKey)); // the key id is bound as associated data
+        Assert.Null(unwrapper.TryUnwrap("dk-L3-510107-v2", row.WrappedKey, row.Suite)); // the key id is bound as associated data
     }
 }
 
