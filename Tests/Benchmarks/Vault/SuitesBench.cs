@@ -9,8 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DataVault.Benchmarks.Vault;
 
 /// <summary>
-/// <c>suites [--residents N] [--seconds S] [--warmup S] [--clients C] [--ops N]</c>: issue 17's "both suites
-/// benchmarked in one run". For <c>Encryption:Suite</c> = Aes, then Sm, a fresh store seeded with N residents
+/// <c>suites [--residents N] [--seconds S] [--warmup S] [--clients C] [--ops N] [--rounds R]</c>: issue 17's "both suites
+/// benchmarked in one run". For <c>Encryption:Suite</c> = Aes, then Sm, R times over (so that neither suite
+/// always runs first, on a warmer or colder process), a fresh store seeded with N residents
 /// of community Y (every key, so every envelope, of that suite): sealing and opening one field value
 /// (FieldCipher, in process), a resident record fetched and opened (ResidentReader.FindAsync), and scoped
 /// reads over HTTP (<c>GET /api/v1/residents/{id}</c>, C clients, every read logged) as scoped-read-http does.
@@ -28,9 +29,10 @@ internal sealed class SuitesBench : IBenchCommand
         var warmup = ScopedReadHost.Arg(args, "--warmup", 10);
         var clients = ScopedReadHost.Arg(args, "--clients", 32);
         var ops = ScopedReadHost.Arg(args, "--ops", 200_000);
+        var rounds = ScopedReadHost.Arg(args, "--rounds", 2);
         var rows = new List<string>();
         var errors = 0;
-        foreach (var suite in new[] { CryptoSuite.Aes, CryptoSuite.Sm })
+        foreach (var suite in Enumerable.Repeat(new[] { CryptoSuite.Aes, CryptoSuite.Sm }, rounds).SelectMany(s => s))
         {
             await using var host = await ScopedReadHost.StartAsync(residents, listen: true, [$"--Encryption:Suite={suite}"], null);
             var cipher = host.Services.GetRequiredService<FieldCipher>();
