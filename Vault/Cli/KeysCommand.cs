@@ -21,6 +21,10 @@ internal static class KeysCommand
             {
                 Console.WriteLine($"{k.KeyId,-34} {k.Purpose,-10} {k.Suite,-5} {k.Level?.ToString() ?? "-",-5} {k.DistrictCode ?? "-",-8} {k.Version,3} {k.State,-11} {k.EncryptionsReserved,12:N0} {(k.Purpose == KeyPurpose.Data ? values.GetValueOrDefault(k.KeyId).ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "-"),10}");
             }
+            if (await app.Services.GetRequiredService<KeyRing>().AnyActiveKeyOutsideSuiteAsync(ct))
+            {
+                Console.WriteLine("仍有数据密钥按另一算法套件加密，运行 keys rotate 迁移 / Some data keys still encrypt in another suite than Encryption:Suite; keys rotate moves them.");
+            }
             return 0;
         });
 

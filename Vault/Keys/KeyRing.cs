@@ -578,9 +578,6 @@ internal sealed class KeyRing : IDisposable
         return await db.Set<StoredKey>().AnyAsync(k => k.Purpose == KeyPurpose.Data && k.State == KeyState.Active && k.Suite != suite, cancellationToken);
     }
 
-    /// <summary>The suite new keys are created in (<c>Encryption:Suite</c>).</summary>
-    public CryptoSuite Suite => _options.Suite;
-
     /// <summary>Encryptions this node may still make with <see cref="Key"/> before reserving again.</summary>
     private sealed class Lease
     {

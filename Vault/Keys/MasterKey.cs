@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using DataVault.Vault.Encryption;
+using DataVault.Vault.Encryption.Gm;
 
 namespace DataVault.Vault.Keys;
 
@@ -32,7 +33,7 @@ internal sealed class MasterKey : IDisposable
             throw new MasterKeyException("The master key must be 256 bits.");
         }
         _aead = GcmKey.Aes256(key);
-        var smKey = Encryption.Gm.GmPrimitives.HmacSm3(key, SmWrapKeyLabel);
+        var smKey = GmPrimitives.HmacSm3(key, SmWrapKeyLabel);
         _smAead = new GcmKey(EnvelopeAlgorithm.Sm4Gcm, smKey.AsSpan(0, GcmKey.Sm4KeySize));
         CryptographicOperations.ZeroMemory(smKey);
         // A public fingerprint, so the key ring can say which master key wrapped a data key.
@@ -45,7 +46,7 @@ internal sealed class MasterKey : IDisposable
     /// <summary>A public fingerprint of the master key (<c>mk-</c> and 16 hex digits).</summary>
     public string Id { get; }
 
-    public byte[] Wrap(string keyId, ReadOnlySpan<byte> dataKey, CryptoSuite suite = CryptoSuite.Aes)
+    public byte[] Wrap(string keyId, ReadOnlySpan<byte> dataKey, CryptoSuite suite)
     {
         var (aead, label) = For(suite);
         var wrapped = new byte[NonceSize + dataKey.Length + GcmKey.TagSize];
@@ -57,7 +58,7 @@ internal sealed class MasterKey : IDisposable
     }
 
     /// <summary>Unwraps into a new buffer the caller zeroes; null if the tag does not verify (wrong master key, suite or altered row).</summary>
-    public byte[]? TryUnwrap(string keyId, ReadOnlySpan<byte> wrapped, CryptoSuite suite = CryptoSuite.Aes)
+    public byte[]? TryUnwrap(string keyId, ReadOnlySpan<byte> wrapped, CryptoSuite suite)
     {
         if (wrapped.Length < NonceSize + GcmKey.TagSize)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DataVault.Tests.Vault.Encryption;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Keys;
 using DataVault.Vault.Storage;
@@ -30,11 +31,7 @@ internal sealed class KeyRingHarness : IAsyncDisposable
             ["Vault:DataDirectory"] = dataDirectory,
             ["Storage:ConnectionString"] = $"Data Source={Path.Combine(dataDirectory, "vault.db")};Default Timeout=30",
         };
-        // The whole suite can run under the 国密 suite: Encryption__Suite=Sm, as the host reads it.
-        if (Environment.GetEnvironmentVariable("Encryption__Suite") is { Length: > 0 } suite)
-        {
-            values["Encryption:Suite"] = suite;
-        }
+        TestSuite.ApplyFromEnvironment(values);
         foreach (var (key, value) in settings)
         {
             values[key] = value;

@@ -1,3 +1,4 @@
+using DataVault.Tests.Vault.Encryption;
 using DataVault.Vault.Encryption;
 using DataVault.Vault.Residents;
 using DataVault.Vault.Storage;
@@ -91,11 +92,7 @@ internal sealed class TestVault : IAsyncDisposable
             ["Schema:PoliciesDirectory"] = Path.Combine(RepoRoot, "policies"),
             ["Storage:Provider"] = provider.ToString(),
         };
-        // The whole suite can run under the 国密 suite: Encryption__Suite=Sm, as the host reads it.
-        if (Environment.GetEnvironmentVariable("Encryption__Suite") is { Length: > 0 } suite)
-        {
-            config["Encryption:Suite"] = suite;
-        }
+        TestSuite.ApplyFromEnvironment(config);
         string? admin = null, database = null;
         if (provider == StorageProvider.Postgres)
         {
